@@ -1,0 +1,653 @@
+package mp
+
+import (
+	"encoding"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"reflect"
+	"sort"
+	"sync"
+	"syscall"
+)
+
+// The codec turns Go values into bytes that another process of the same
+// binary turns back into equal values. It is driven by the static type on
+// both sides, so an int stays an int and a struct keeps its type; only
+// interface values carry the name of their dynamic type.
+//
+// Handles (files, network connections, mp's own Lock, Queue, Conn...) do not
+// travel as bytes: the encoder collects their descriptors, the child inherits
+// them, and the bytes carry only their index. Inheritance is possible only at
+// Start, so handles are refused by the codec of a Queue or a Pipe, with the
+// reason Python gives.
+
+// maxDepth bounds nesting so that a cyclic value (a list whose tail points
+// back at its head) fails with an error instead of exhausting the stack.
+const maxDepth = 1000
+
+// handleEncoder is implemented by mp's handle types (Lock, Queue, Conn...).
+// mpKind names the type in errors, e.g. "Lock".
+type handleEncoder interface {
+	mpKind() string
+	encodeHandle(e *encoder) error
+}
+
+// handleDecoder is implemented by the pointer type of every handleEncoder.
+type handleDecoder interface {
+	decodeHandle(d *decoder) error
+}
+
+var (
+	handleEncoderType    = reflect.TypeFor[handleEncoder]()
+	handleDecoderType    = reflect.TypeFor[handleDecoder]()
+	binaryMarshalerType  = reflect.TypeFor[encoding.BinaryMarshaler]()
+	osFileType           = reflect.TypeFor[*os.File]()
+	errorType            = reflect.TypeFor[error]()
+	netTCPConnType       = reflect.TypeFor[*net.TCPConn]()
+	netUnixConnType      = reflect.TypeFor[*net.UnixConn]()
+	netUDPConnType       = reflect.TypeFor[*net.UDPConn]()
+	netTCPListenerType   = reflect.TypeFor[*net.TCPListener]()
+	netUnixListenerType  = reflect.TypeFor[*net.UnixListener]()
+	binaryUnmarshalerTyp = reflect.TypeFor[encoding.BinaryUnmarshaler]()
+)
+
+// encoder appends the encoding of values to buf.
+type encoder struct {
+	buf []byte
+	// files holds the descriptors to inherit, duplicated so that the caller
+	// may close its copy at any time; nil means handles are refused.
+	files *[]int
+	// refusal explains why handles are refused ("Queue", "Conn").
+	refusal string
+	depth   int
+}
+
+// decoder reads what an encoder wrote.
+type decoder struct {
+	buf []byte
+	// files are the inherited descriptors, by index; -1 once taken.
+	files []int
+}
+
+var errShort = errors.New("mp: message ended early (sender and receiver disagree about its type)")
+
+// encodeValue appends v, of static type v.Type().
+func (e *encoder) encodeValue(v reflect.Value) error {
+	e.depth++
+	defer func() { e.depth-- }()
+	if e.depth > maxDepth {
+		return fmt.Errorf("mp: cannot send a value nested more than %d levels deep (is it cyclic?)", maxDepth)
+	}
+	t := v.Type()
+	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
+		return e.encodeHandle(v)
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			e.buf = append(e.buf, 1)
+		} else {
+			e.buf = append(e.buf, 0)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		e.buf = binary.AppendVarint(e.buf, v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		e.buf = binary.AppendUvarint(e.buf, v.Uint())
+	case reflect.Float32, reflect.Float64:
+		e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(v.Float()))
+	case reflect.Complex64, reflect.Complex128:
+		c := v.Complex()
+		e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(real(c)))
+		e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(imag(c)))
+	case reflect.String:
+		s := v.String()
+		e.buf = binary.AppendUvarint(e.buf, uint64(len(s)))
+		e.buf = append(e.buf, s...)
+	case reflect.Slice:
+		if v.IsNil() {
+			e.buf = append(e.buf, 0)
+			return nil
+		}
+		n := v.Len()
+		e.buf = binary.AppendUvarint(e.buf, uint64(n)+1)
+		if t.Elem().Kind() == reflect.Uint8 {
+			e.buf = append(e.buf, v.Bytes()...)
+			return nil
+		}
+		for i := range n {
+			if err := e.encodeValue(v.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			if err := e.encodeValue(v.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			e.buf = append(e.buf, 0)
+			return nil
+		}
+		e.buf = binary.AppendUvarint(e.buf, uint64(v.Len())+1)
+		it := v.MapRange()
+		for it.Next() {
+			if err := e.encodeValue(it.Key()); err != nil {
+				return err
+			}
+			if err := e.encodeValue(it.Value()); err != nil {
+				return err
+			}
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			e.buf = append(e.buf, 0)
+			return nil
+		}
+		e.buf = append(e.buf, 1)
+		return e.encodeValue(v.Elem())
+	case reflect.Interface:
+		if v.IsNil() {
+			e.buf = binary.AppendUvarint(e.buf, 0)
+			return nil
+		}
+		dyn := v.Elem()
+		name := typeName(dyn.Type())
+		if lookupType(name) != dyn.Type() {
+			return fmt.Errorf("mp: cannot send a %s held in a variable of type %s: the receiving process would not know the type; call mp.Register(%s{}) before mp.Main, or use a concrete type", dyn.Type(), t, dyn.Type())
+		}
+		e.buf = binary.AppendUvarint(e.buf, uint64(len(name))+1)
+		e.buf = append(e.buf, name...)
+		return e.encodeValue(dyn)
+	case reflect.Struct:
+		if t.Implements(binaryMarshalerType) && reflect.PointerTo(t).Implements(binaryUnmarshalerTyp) {
+			b, err := v.Interface().(encoding.BinaryMarshaler).MarshalBinary()
+			if err != nil {
+				return fmt.Errorf("mp: cannot send %s: %w", t, err)
+			}
+			e.buf = binary.AppendUvarint(e.buf, uint64(len(b)))
+			e.buf = append(e.buf, b...)
+			return nil
+		}
+		for i := range t.NumField() {
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			if err := e.encodeValue(v.Field(i)); err != nil {
+				return fmt.Errorf("%w (in field %s.%s)", err, t, t.Field(i).Name)
+			}
+		}
+	default: // Chan, Func, UnsafePointer
+		return fmt.Errorf("mp: cannot send a value of type %s to another process: %s", t, unsendableReason(t))
+	}
+	return nil
+}
+
+func unsendableReason(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Chan:
+		return "a channel connects goroutines of one process only; use an mp.Queue or mp.Pipe between processes"
+	case reflect.Func:
+		return "functions do not cross process boundaries; pass the function to mp.Main and its data as arguments"
+	}
+	return "it holds a raw memory address, which means nothing in another process"
+}
+
+func isNetHandle(t reflect.Type) bool {
+	switch t {
+	case netTCPConnType, netUnixConnType, netUDPConnType, netTCPListenerType, netUnixListenerType:
+		return true
+	}
+	return false
+}
+
+// encodeHandle appends a handle: a presence byte, then the handle's own data.
+func (e *encoder) encodeHandle(v reflect.Value) error {
+	t := v.Type()
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		e.buf = append(e.buf, 0)
+		return nil
+	}
+	kind := handleKind(v)
+	if e.files == nil {
+		// Python: "Lock objects should only be shared between processes through inheritance".
+		return fmt.Errorf("mp: %s objects should only be shared between processes through inheritance: pass it to the process as an argument of mp.NewProcess instead of sending it through a %s (%w)", kind, e.refusal, ErrInheritOnly)
+	}
+	e.buf = append(e.buf, 1)
+	if h, ok := v.Interface().(handleEncoder); ok {
+		return h.encodeHandle(e)
+	}
+	if err := e.addFileOf(v.Interface().(syscall.Conn), kind); err != nil {
+		return err
+	}
+	if t == osFileType {
+		e.appendString(v.Interface().(*os.File).Name())
+	}
+	return nil
+}
+
+func handleKind(v reflect.Value) string {
+	if h, ok := v.Interface().(handleEncoder); ok {
+		return h.mpKind()
+	}
+	return v.Type().String()
+}
+
+func (e *encoder) appendString(s string) {
+	e.buf = binary.AppendUvarint(e.buf, uint64(len(s)))
+	e.buf = append(e.buf, s...)
+}
+
+// addFileOf duplicates the descriptor of c for the child and appends its index.
+func (e *encoder) addFileOf(c syscall.Conn, kind string) error {
+	fd, err := dupForChild(c)
+	if err != nil {
+		return fmt.Errorf("mp: cannot pass the %s to the child: %w", kind, err)
+	}
+	e.buf = binary.AppendUvarint(e.buf, uint64(len(*e.files)))
+	*e.files = append(*e.files, fd)
+	return nil
+}
+
+// decodeValue reads into v, which must be settable.
+func (d *decoder) decodeValue(v reflect.Value) error {
+	t := v.Type()
+	if reflect.PointerTo(t).Implements(handleDecoderType) && t.Kind() == reflect.Struct {
+		return v.Addr().Interface().(handleDecoder).decodeHandle(d)
+	}
+	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
+		return d.decodeHandle(v)
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		b, err := d.byte()
+		if err != nil {
+			return err
+		}
+		v.SetBool(b != 0)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, k := binary.Varint(d.buf)
+		if k <= 0 {
+			return errShort
+		}
+		d.buf = d.buf[k:]
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		n, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		v.SetUint(n)
+	case reflect.Float32, reflect.Float64:
+		f, err := d.float()
+		if err != nil {
+			return err
+		}
+		v.SetFloat(f)
+	case reflect.Complex64, reflect.Complex128:
+		re, err := d.float()
+		if err != nil {
+			return err
+		}
+		im, err := d.float()
+		if err != nil {
+			return err
+		}
+		v.SetComplex(complex(re, im))
+	case reflect.String:
+		s, err := d.string()
+		if err != nil {
+			return err
+		}
+		v.SetString(s)
+	case reflect.Slice:
+		n, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			v.SetZero()
+			return nil
+		}
+		n--
+		if t.Elem().Kind() == reflect.Uint8 {
+			b, err := d.take(n)
+			if err != nil {
+				return err
+			}
+			s := reflect.MakeSlice(t, int(n), int(n))
+			copy(s.Bytes(), b)
+			v.Set(s)
+			return nil
+		}
+		if n > uint64(len(d.buf)) { // every element takes at least one byte
+			return errShort
+		}
+		s := reflect.MakeSlice(t, int(n), int(n))
+		for i := range int(n) {
+			if err := d.decodeValue(s.Index(i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+	case reflect.Array:
+		for i := range v.Len() {
+			if err := d.decodeValue(v.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		n, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			v.SetZero()
+			return nil
+		}
+		n--
+		if n > uint64(len(d.buf)) {
+			return errShort
+		}
+		m := reflect.MakeMapWithSize(t, int(n))
+		for range n {
+			k := reflect.New(t.Key()).Elem()
+			if err := d.decodeValue(k); err != nil {
+				return err
+			}
+			e := reflect.New(t.Elem()).Elem()
+			if err := d.decodeValue(e); err != nil {
+				return err
+			}
+			m.SetMapIndex(k, e)
+		}
+		v.Set(m)
+	case reflect.Pointer:
+		b, err := d.byte()
+		if err != nil {
+			return err
+		}
+		if b == 0 {
+			v.SetZero()
+			return nil
+		}
+		p := reflect.New(t.Elem())
+		if err := d.decodeValue(p.Elem()); err != nil {
+			return err
+		}
+		v.Set(p)
+	case reflect.Interface:
+		n, err := d.uvarint()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			v.SetZero()
+			return nil
+		}
+		nb, err := d.take(n - 1)
+		if err != nil {
+			return err
+		}
+		dt := lookupType(string(nb))
+		if dt == nil {
+			return fmt.Errorf("mp: received a value of unknown type %s: call mp.Register with a value of that type before mp.Main", nb)
+		}
+		if !dt.AssignableTo(t) {
+			return fmt.Errorf("mp: received a %s, which does not fit in a %s", dt, t)
+		}
+		x := reflect.New(dt).Elem()
+		if err := d.decodeValue(x); err != nil {
+			return err
+		}
+		v.Set(x)
+	case reflect.Struct:
+		if t.Implements(binaryMarshalerType) && reflect.PointerTo(t).Implements(binaryUnmarshalerTyp) {
+			n, err := d.uvarint()
+			if err != nil {
+				return err
+			}
+			b, err := d.take(n)
+			if err != nil {
+				return err
+			}
+			return v.Addr().Interface().(encoding.BinaryUnmarshaler).UnmarshalBinary(b)
+		}
+		for i := range t.NumField() {
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			if err := d.decodeValue(v.Field(i)); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("mp: cannot receive a value of type %s: %s", t, unsendableReason(t))
+	}
+	return nil
+}
+
+// decodeHandle reads a handle written by encodeHandle.
+func (d *decoder) decodeHandle(v reflect.Value) error {
+	t := v.Type()
+	b, err := d.byte()
+	if err != nil {
+		return err
+	}
+	if b == 0 {
+		v.SetZero()
+		return nil
+	}
+	if t.Kind() == reflect.Pointer && t.Implements(handleDecoderType) {
+		p := reflect.New(t.Elem())
+		if err := p.Interface().(handleDecoder).decodeHandle(d); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	}
+	fd, err := d.file()
+	if err != nil {
+		return err
+	}
+	if t == osFileType {
+		name, err := d.string()
+		if err != nil {
+			return err
+		}
+		v.Set(reflect.ValueOf(os.NewFile(uintptr(fd), name)))
+		return nil
+	}
+	// net.FileConn and net.FileListener duplicate the descriptor.
+	f := os.NewFile(uintptr(fd), "inherited")
+	defer f.Close()
+	var x any
+	switch t {
+	case netTCPListenerType, netUnixListenerType:
+		x, err = net.FileListener(f)
+	default:
+		x, err = net.FileConn(f)
+	}
+	if err != nil {
+		return fmt.Errorf("mp: cannot rebuild the inherited %s: %w", t, err)
+	}
+	xv := reflect.ValueOf(x)
+	if !xv.Type().AssignableTo(t) {
+		return fmt.Errorf("mp: the inherited descriptor is a %s, not a %s", xv.Type(), t)
+	}
+	v.Set(xv)
+	return nil
+}
+
+// file returns the inherited descriptor named by the next index. Each one
+// belongs to exactly one decoded value, which owns it from then on.
+func (d *decoder) file() (int, error) {
+	i, err := d.uvarint()
+	if err != nil {
+		return -1, err
+	}
+	if i >= uint64(len(d.files)) || d.files[i] < 0 {
+		return -1, fmt.Errorf("mp: inherited descriptor %d is missing (was this process started by mp?)", i)
+	}
+	fd := d.files[i]
+	d.files[i] = -1
+	return fd, nil
+}
+
+func (d *decoder) byte() (byte, error) {
+	if len(d.buf) == 0 {
+		return 0, errShort
+	}
+	b := d.buf[0]
+	d.buf = d.buf[1:]
+	return b, nil
+}
+
+func (d *decoder) uvarint() (uint64, error) {
+	n, k := binary.Uvarint(d.buf)
+	if k <= 0 {
+		return 0, errShort
+	}
+	d.buf = d.buf[k:]
+	return n, nil
+}
+
+func (d *decoder) float() (float64, error) {
+	if len(d.buf) < 8 {
+		return 0, errShort
+	}
+	f := math.Float64frombits(binary.LittleEndian.Uint64(d.buf))
+	d.buf = d.buf[8:]
+	return f, nil
+}
+
+func (d *decoder) take(n uint64) ([]byte, error) {
+	if n > uint64(len(d.buf)) {
+		return nil, errShort
+	}
+	b := d.buf[:n]
+	d.buf = d.buf[n:]
+	return b, nil
+}
+
+func (d *decoder) string() (string, error) {
+	n, err := d.uvarint()
+	if err != nil {
+		return "", err
+	}
+	b, err := d.take(n)
+	return string(b), err
+}
+
+// The type registry names the dynamic types that may travel inside
+// interface values. Both processes run the same binary, so a name resolves
+// to the same type on both sides, as long as both registered it.
+var types struct {
+	sync.RWMutex
+	byName map[string]reflect.Type
+}
+
+func init() {
+	types.byName = make(map[string]reflect.Type)
+	for _, v := range []any{
+		false, 0, int8(0), int16(0), int32(0), int64(0),
+		uint(0), uint8(0), uint16(0), uint32(0), uint64(0), uintptr(0),
+		float32(0), float64(0), complex64(0), complex128(0), "",
+		[]byte(nil), []any(nil), []string(nil), []int(nil), []float64(nil),
+		map[string]any(nil), map[string]string(nil), map[string]int(nil),
+		(*net.TCPConn)(nil), (*net.UnixConn)(nil), (*net.UDPConn)(nil),
+		(*net.TCPListener)(nil), (*net.UnixListener)(nil), (*os.File)(nil),
+	} {
+		registerType(reflect.TypeOf(v))
+	}
+}
+
+// Register makes the types of values known to every process, so that they
+// can travel inside interface values (a field of type any, a Queue[any],
+// Conn.Send). Call it before mp.Main, in every process, for example from an
+// init function. Types reachable from a registered target's parameters and
+// fields are registered by mp.Main already.
+func Register(values ...any) {
+	for _, v := range values {
+		registerTypeDeep(reflect.TypeOf(v), map[reflect.Type]bool{})
+	}
+}
+
+func registerType(t reflect.Type) {
+	types.Lock()
+	types.byName[typeName(t)] = t
+	types.Unlock()
+}
+
+// registerTypeDeep registers t and every type it is built from.
+func registerTypeDeep(t reflect.Type, seen map[reflect.Type]bool) {
+	if t == nil || seen[t] {
+		return
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return
+	case reflect.Interface:
+		return // an interface's dynamic types register themselves
+	}
+	registerType(t)
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		registerTypeDeep(t.Elem(), seen)
+	case reflect.Map:
+		registerTypeDeep(t.Key(), seen)
+		registerTypeDeep(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				registerTypeDeep(t.Field(i).Type, seen)
+			}
+		}
+	}
+	if t.Kind() != reflect.Pointer {
+		registerTypeDeep(reflect.PointerTo(t), seen)
+	}
+}
+
+func lookupType(name string) reflect.Type {
+	types.RLock()
+	defer types.RUnlock()
+	return types.byName[name]
+}
+
+// typeName is unique within a binary: it qualifies named types with their
+// package path, which reflect.Type.String does not.
+func typeName(t reflect.Type) string {
+	if t.Name() != "" && t.PkgPath() != "" {
+		return t.PkgPath() + "." + t.Name()
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return "*" + typeName(t.Elem())
+	case reflect.Slice:
+		return "[]" + typeName(t.Elem())
+	case reflect.Array:
+		return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
+	case reflect.Map:
+		return "map[" + typeName(t.Key()) + "]" + typeName(t.Elem())
+	}
+	return t.String()
+}
+
+// registeredTypeNames lists the registry, for tests and diagnostics.
+func registeredTypeNames() []string {
+	types.RLock()
+	defer types.RUnlock()
+	names := make([]string, 0, len(types.byName))
+	for n := range types.byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,241 @@
+package shm
+
+import (
+	"encoding/binary"
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// MutexSize is the number of bytes a Mutex occupies in a region.
+const MutexSize = 64
+
+// MaxHolderName is the longest holder name a Mutex records; longer names are
+// cut to this many bytes.
+const MaxHolderName = 47
+
+// Mutex layout, in bytes from its offset:
+//
+//	0   state: 0 when unlocked, else the holder's pid | mutexWaiters
+//	4   name sequence: odd while the holder name is being rewritten
+//	8   pid of the process that wrote the holder name
+//	16  holder name: 48 bytes, the length then up to 47 bytes, as 6 words
+//
+// Keeping the holder's pid in the lock word makes it exact (it is never stale
+// or missing while the lock is held) and costs nothing on the fast path: one
+// compare-and-swap to lock, one swap to unlock.
+const (
+	mutexWaiters   = 1 << 31 // set when some process may sleep on the state word
+	mutexNameSeq   = 4
+	mutexNameOwner = 8
+	mutexName      = 16
+	mutexNameWords = 6
+)
+
+// mutexSpin is how many times a contended Lock looks at the lock word before
+// it goes to sleep.
+const mutexSpin = 200
+
+// A Mutex is a mutual exclusion lock shared by every process that maps its
+// region, as Python's multiprocessing.Lock: any process or goroutine may
+// unlock it, not only the one that locked it. Get one with OpenMutex; zero
+// bytes in the region are an unlocked Mutex.
+//
+// Patience and OnDeadHolder configure this handle only, and must be set
+// before the handle's first use.
+type Mutex struct {
+	// Patience is how long a blocked Lock waits before it checks whether
+	// the holder is still alive, and then how often it checks again.
+	// Zero means never check.
+	Patience time.Duration
+
+	// OnDeadHolder, if not nil, is called at most once per blocked call,
+	// from the waiting goroutine, when the holder has died without
+	// unlocking: pid is the dead holder's and name its holder name ("" if
+	// it set none). The call keeps waiting afterwards: a dead holder's lock
+	// is never released.
+	OnDeadHolder func(pid int, name string)
+
+	state *uint32
+	b     []byte
+}
+
+// OpenMutex returns a handle onto the Mutex at byte off of r, which must be
+// a multiple of 8 with MutexSize bytes from it inside r.
+func OpenMutex(r *Region, off int) (*Mutex, error) {
+	b, err := r.span("mutex", off, MutexSize)
+	if err != nil {
+		return nil, err
+	}
+	return &Mutex{state: word32(b, 0), b: b}, nil
+}
+
+// Lock locks m, waiting for as long as it takes.
+func (m *Mutex) Lock() {
+	if !atomic.CompareAndSwapUint32(m.state, 0, selfPid) {
+		m.lockSlow(time.Time{})
+	}
+}
+
+// LockAs locks m and records name as the holder name, as SetHolderName.
+func (m *Mutex) LockAs(name string) {
+	m.Lock()
+	m.SetHolderName(name)
+}
+
+// TryLock locks m if it is unlocked, without waiting, and reports whether
+// it did.
+func (m *Mutex) TryLock() bool {
+	return atomic.CompareAndSwapUint32(m.state, 0, selfPid)
+}
+
+// LockDeadline locks m, waiting until the deadline at most, and reports
+// whether it did. A zero deadline means no deadline; a deadline that has
+// passed makes it TryLock.
+func (m *Mutex) LockDeadline(deadline time.Time) bool {
+	return atomic.CompareAndSwapUint32(m.state, 0, selfPid) || m.lockSlow(deadline)
+}
+
+func (m *Mutex) lockSlow(deadline time.Time) bool {
+	if expired(deadline) {
+		return m.TryLock()
+	}
+	if spin(mutexSpin, func() bool { return atomic.LoadUint32(m.state) == 0 && m.TryLock() }) {
+		return true
+	}
+	var check time.Time // when to next look for a dead holder
+	if m.Patience > 0 && m.OnDeadHolder != nil {
+		check = time.Now().Add(m.Patience)
+	}
+	for {
+		v := atomic.LoadUint32(m.state)
+		if v == 0 {
+			// Having slept, take the lock marked as contended: other
+			// sleepers may remain and the next Unlock must wake one.
+			if atomic.CompareAndSwapUint32(m.state, 0, selfPid|mutexWaiters) {
+				return true
+			}
+			continue
+		}
+		// Mark the lock contended before giving up or sleeping, so that a
+		// wakeup this call may have consumed is passed on by the next Unlock.
+		if v&mutexWaiters == 0 {
+			if !atomic.CompareAndSwapUint32(m.state, v, v|mutexWaiters) {
+				continue
+			}
+			v |= mutexWaiters
+		}
+		if expired(deadline) {
+			return false
+		}
+		wake := deadline
+		if !check.IsZero() {
+			now := time.Now()
+			if !now.Before(check) {
+				pid := v &^ mutexWaiters
+				if processDead(int(pid)) {
+					m.OnDeadHolder(int(pid), m.holderName(pid))
+					check = time.Time{}
+					continue
+				}
+				check = now.Add(m.Patience)
+			}
+			if wake.IsZero() || check.Before(wake) {
+				wake = check
+			}
+		}
+		sleep(m.state, v, wake)
+	}
+}
+
+// Unlock unlocks m and wakes one waiter if there is any. It returns
+// ErrReleasedTooManyTimes if m is not locked.
+func (m *Mutex) Unlock() error {
+	v := atomic.SwapUint32(m.state, 0)
+	if v == 0 {
+		return ErrReleasedTooManyTimes
+	}
+	if v&mutexWaiters != 0 {
+		futexWake(m.state, 1)
+	}
+	return nil
+}
+
+// Holder reports the pid of the process holding m and its holder name, and
+// whether m is held at all. The name is the last one this process set with
+// SetHolderName or LockAs on m, or "" if it set none: it names the process,
+// not one particular Lock call.
+func (m *Mutex) Holder() (pid int, name string, held bool) {
+	v := atomic.LoadUint32(m.state)
+	if v == 0 {
+		return 0, "", false
+	}
+	p := v &^ mutexWaiters
+	return int(p), m.holderName(p), true
+}
+
+// SetHolderName records name, cut to MaxHolderName bytes, as the holder
+// name of this process for Holder and OnDeadHolder in every process. Call it
+// only while this process holds m. Setting the name this process already
+// set costs a few loads and no writes.
+func (m *Mutex) SetHolderName(name string) {
+	want := encodeName(name)
+	seq := word32(m.b, mutexNameSeq)
+	if atomic.LoadUint32(word32(m.b, mutexNameOwner)) == selfPid && m.nameWords() == want {
+		return
+	}
+	atomic.AddUint32(seq, 1) // odd: being rewritten
+	atomic.StoreUint32(word32(m.b, mutexNameOwner), selfPid)
+	for i, w := range want {
+		atomic.StoreUint64(word64(m.b, mutexName+8*i), w)
+	}
+	atomic.AddUint32(seq, 1)
+}
+
+// holderName returns the holder name written by process pid, or "".
+func (m *Mutex) holderName(pid uint32) string {
+	seq := word32(m.b, mutexNameSeq)
+	// The writer may have died mid-write, leaving the sequence odd
+	// forever; give up after a while rather than spin.
+	for try := 0; try < 100; try++ {
+		s := atomic.LoadUint32(seq)
+		if s&1 != 0 {
+			runtime.Gosched()
+			continue
+		}
+		owner := atomic.LoadUint32(word32(m.b, mutexNameOwner))
+		words := m.nameWords()
+		if atomic.LoadUint32(seq) == s {
+			if owner != pid {
+				return ""
+			}
+			return decodeName(words)
+		}
+	}
+	return ""
+}
+
+func (m *Mutex) nameWords() (w [mutexNameWords]uint64) {
+	for i := range w {
+		w[i] = atomic.LoadUint64(word64(m.b, mutexName+8*i))
+	}
+	return w
+}
+
+func encodeName(name string) (w [mutexNameWords]uint64) {
+	var buf [8 * mutexNameWords]byte
+	buf[0] = byte(copy(buf[1:], name))
+	for i := range w {
+		w[i] = binary.NativeEndian.Uint64(buf[8*i:])
+	}
+	return w
+}
+
+func decodeName(w [mutexNameWords]uint64) string {
+	var buf [8 * mutexNameWords]byte
+	for i, x := range w {
+		binary.NativeEndian.PutUint64(buf[8*i:], x)
+	}
+	n := min(int(buf[0]), MaxHolderName)
+	return string(buf[1 : 1+n])
+}
