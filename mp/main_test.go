@@ -1,0 +1,37 @@
+package mp_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"forklore/mp"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestMain is the main of every process the tests start: the test binary
+// executes itself again for each child, and mp.Main runs the child's target
+// instead of the tests.
+func TestMain(m *testing.M) {
+	mp.Main(
+		// process_test.go
+		reportArgs, blockOn, exitWith, panicNow, panicInGoroutine, returnError,
+		reportPid, setGlobal, startGrandchild, startDaemonGrandchild, reportAuthkey,
+		readStdin, echoOnConn, reportFDs, reportEnv, noop, sleepThenPrint, blockOnChan,
+		&fieldRunner{}, runnerByValue{}, &fdRunner{},
+		// example_test.go
+		greet, &Piao{}, countdown,
+	)
+	// Under -race each child would sleep 1 s at exit to let reports flush.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	// Orphaned grandchildren come back to the test process, so that tests
+	// can watch them die (daemons whose parent was killed).
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "cannot become a subreaper:", err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	mp.Finish()
+	os.Exit(code)
+}
