@@ -127,7 +127,9 @@ func TestTraceChecks(t *testing.T) {
 		{"mutex", nil, CheckTraceMutex, false},
 		{"mutex broken", func(s string) string { return strings.Replace(s, "140 11 10", "145 11 10", 1) }, CheckTraceMutex, true},
 		{"noorphans", nil, CheckNoOrphans, false},
-		{"never joined", func(s string) string { return strings.Replace(s, "161 10 1 \"MainProcess\" exit child=12 code=0\n", "", 1) }, CheckNoOrphans, true},
+		{"never joined", func(s string) string {
+			return strings.Replace(s, "161 10 1 \"MainProcess\" exit child=12 code=0\n", "", 1)
+		}, CheckNoOrphans, true},
 		{"outlived", func(s string) string { return s + "180 12 10 \"Process-2\" put queue=1\n" }, CheckNoOrphans, true},
 		{"count", nil, func(e []Event) *Violation { return CheckTraceCount(e, "start", "==", 2) }, false},
 		{"count broken", nil, func(e []Event) *Violation { return CheckTraceCount(e, "start", "==", 3) }, true},
