@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -584,6 +585,10 @@ func (s *script) verdictOfRuns(ts *testscript.TestScript, cmd string, neg bool, 
 		if len(tail) > 0 {
 			res.lines = tail[max(0, len(tail)-3):]
 		}
+		if i := slices.IndexFunc(tail, func(l Line) bool { return crash.MatchString(l.Text) }); i >= 0 && !r.TimedOut {
+			res.lines = tail[i : i+1]
+			why += ": " + tail[i].Text
+		}
 		res.Output = excerpt(tail, res.lines)
 		s.results = append(s.results, res)
 		ts.Fatalf("%s", res.Message)
@@ -673,6 +678,7 @@ func runScript(cfg *Config, file string, program []string) (results []CheckResul
 }
 
 var (
+	crash    = regexp.MustCompile(`^(panic: |fatal error: )`)
 	envLine  = regexp.MustCompile(`(?m)^\s*env\s+(\w+)=`)
 	failLine = regexp.MustCompile(`(?m)^FAIL: .*:(\d+): (.*)$`)
 )
