@@ -1,7 +1,6 @@
 package mp
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -257,7 +256,12 @@ func authkey() []byte {
 	defer self.mu.Unlock()
 	if self.authkey == nil {
 		self.authkey = make([]byte, 32)
-		_, _ = rand.Read(self.authkey)
+		// /dev/urandom rather than crypto/rand, whose package init would
+		// slow down the start of every child.
+		if f, err := os.Open("/dev/urandom"); err == nil {
+			_, _ = io.ReadFull(f, self.authkey)
+			f.Close()
+		}
 	}
 	return self.authkey
 }

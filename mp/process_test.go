@@ -937,8 +937,6 @@ func (r *fdRunner) Run() {
 	r.W.Close()
 }
 
-
-
 func TestChildTraceAndPerturb(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "trace")
 	t.Setenv("MP_TRACE", path)

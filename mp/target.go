@@ -3,7 +3,6 @@ package mp
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -25,9 +24,50 @@ var registry struct {
 	byName map[string]reflect.Value // a func value, or a zero value of a Run type
 }
 
-// closureName matches the names the compiler gives function literals,
-// method values and go-statement wrappers.
-var closureName = regexp.MustCompile(`\.func\d+(\.\d+)*$|-fm$|\.gowrap\d+$|\.deferwrap\d+$`)
+// isClosureName reports whether name is one the compiler gives to function
+// literals ("main.main.func1", "main.f.func2.3"), method values ("-fm")
+// and go/defer wrappers. (No regexp: its package init would slow down the
+// start of every child.)
+func isClosureName(name string) bool {
+	if strings.HasSuffix(name, "-fm") {
+		return true
+	}
+	// Strip trailing ".N" groups, then look for a ".funcN", ".gowrapN" or
+	// ".deferwrapN" suffix.
+	for {
+		i := strings.LastIndexByte(name, '.')
+		if i < 0 || !allDigits(name[i+1:]) {
+			break
+		}
+		name = name[:i]
+	}
+	// A literal is named after the function it is in: "pkg.outer.func1",
+	// so a top-level func that happens to be called func1 is not one.
+	name = name[strings.LastIndexByte(name, '/')+1:]
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || strings.IndexByte(name[:i], '.') < 0 {
+		return false
+	}
+	last := name[i+1:]
+	for _, p := range []string{"func", "gowrap", "deferwrap"} {
+		if strings.HasPrefix(last, p) && allDigits(last[len(p):]) {
+			return true
+		}
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // funcName returns the name the runtime knows a function value by.
 func funcName(v reflect.Value) string {
@@ -48,7 +88,7 @@ func targetKey(target any) (string, error) {
 			return "", fmt.Errorf("mp: the target is a nil function")
 		}
 		name := funcName(v)
-		if closureName.MatchString(name) {
+		if isClosureName(name) {
 			return "", &misuse{fmt.Sprintf("mp: the target %s is a function literal or method value, which a new process cannot receive (as Python's spawn cannot pickle a lambda): make it a top-level func, pass it to mp.Main, and give it its data as arguments", name), ErrNotRegistered}
 		}
 		if t := v.Type(); t.NumOut() > 1 || (t.NumOut() == 1 && t.Out(0) != errorType) {
