@@ -87,6 +87,10 @@ func (r *Result) Failed() *CheckResult {
 
 // FindRoot walks up from dir to the directory holding go.mod.
 func FindRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("grade: %v", err)
+	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
 			return d, nil

@@ -21,7 +21,7 @@ type Conn struct {
 	Replies []string      // reply lines received, one per line sent while the server answered
 	Open    time.Duration // connected, since the server started
 	First   time.Duration // first reply received
-	Close   time.Duration // closed, after the last reply
+	Close   time.Duration // about to close, after the last reply
 	Err     string        // what went wrong, if anything
 }
 
@@ -280,8 +280,10 @@ func client(c, port int, lines []string, hold time.Duration, t0, deadline time.T
 	}
 	cn.Open = time.Since(t0)
 	defer func() {
-		conn.Close()
+		// Take the time before closing: the server cannot see the close
+		// earlier, so a reply it sends afterwards is timed later.
 		cn.Close = time.Since(t0)
+		conn.Close()
 	}()
 	conn.SetDeadline(deadline)
 	rd := bufio.NewReader(conn)
