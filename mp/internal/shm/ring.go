@@ -184,6 +184,7 @@ func (r *Ring) PutBatch(msgs [][]byte, deadline time.Time) (int, error) {
 	}
 	w := writer{r: r}
 	w.head, w.puts = split(atomic.LoadUint64(r.head))
+	w.tail, _ = split(atomic.LoadUint64(r.tail))
 	w.published = w.head
 	for i, msg := range msgs {
 		if err := w.put(msg, deadline); err != nil {
