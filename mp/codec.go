@@ -86,6 +86,9 @@ func (e *encoder) encodeValue(v reflect.Value) error {
 	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
 		return e.encodeHandle(v)
 	}
+	if t.Kind() == reflect.Struct && reflect.PointerTo(t).Implements(handleEncoderType) {
+		return fmt.Errorf("mp: a %s is copied here by value; pass a *%s, so that every process shares the same one", t, t)
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		if v.Bool() {
@@ -257,9 +260,6 @@ func (e *encoder) addFileOf(c syscall.Conn, kind string) error {
 // decodeValue reads into v, which must be settable.
 func (d *decoder) decodeValue(v reflect.Value) error {
 	t := v.Type()
-	if reflect.PointerTo(t).Implements(handleDecoderType) && t.Kind() == reflect.Struct {
-		return v.Addr().Interface().(handleDecoder).decodeHandle(d)
-	}
 	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
 		return d.decodeHandle(v)
 	}
@@ -651,3 +651,5 @@ func registeredTypeNames() []string {
 	sort.Strings(names)
 	return names
 }
+
+func appendUvarint(b []byte, x uint64) []byte { return binary.AppendUvarint(b, x) }

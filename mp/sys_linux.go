@@ -22,3 +22,15 @@ func waitExited(pid int) {
 func cloexecSocketpair() ([2]int, error) {
 	return syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 }
+
+// seqpacketPair returns a connected pair of unix SOCK_SEQPACKET sockets,
+// close-on-exec.
+func seqpacketPair() ([2]int, error) {
+	return syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
+}
+
+// msgCmsgCloexec makes descriptors received with recvmsg close-on-exec.
+const msgCmsgCloexec = unix.MSG_CMSG_CLOEXEC
+
+// anonFD returns a new anonymous file, close-on-exec.
+func anonFD() (int, error) { return unix.MemfdCreate("mp-message", unix.MFD_CLOEXEC) }

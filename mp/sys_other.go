@@ -2,7 +2,10 @@
 
 package mp
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
 // waitExited is a no-op where waitid is not available: reapExitCode then
 // waits, and a signal sent in the instant between reaping and marking the
@@ -20,4 +23,35 @@ func cloexecSocketpair() ([2]int, error) {
 		syscall.CloseOnExec(fds[1])
 	}
 	return fds, err
+}
+
+// seqpacketPair returns a connected pair of unix SOCK_SEQPACKET sockets,
+// close-on-exec, where the system has them.
+func seqpacketPair() ([2]int, error) {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET, 0)
+	if err == nil {
+		syscall.CloseOnExec(fds[0])
+		syscall.CloseOnExec(fds[1])
+	}
+	return fds, err
+}
+
+// msgCmsgCloexec is 0 where recvmsg cannot mark descriptors close-on-exec.
+const msgCmsgCloexec = 0
+
+// anonFD returns a new anonymous file: an unlinked temporary file.
+func anonFD() (int, error) {
+	f, err := os.CreateTemp("", "mp-message")
+	if err != nil {
+		return -1, err
+	}
+	os.Remove(f.Name())
+	fd, err := syscall.Dup(int(f.Fd()))
+	f.Close()
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	return fd, err
 }

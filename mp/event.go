@@ -1,0 +1,208 @@
+package mp
+
+import (
+	"time"
+
+	"forklore/mp/internal/shm"
+)
+
+// Event is a flag shared between processes, like Python's
+// multiprocessing.Event: Wait blocks until some process calls Set.
+//
+// Its zero value is not usable: make one with NewEvent. Its methods are
+// safe from several goroutines.
+type Event struct {
+	shared
+	seq *shm.Seq // odd while set; every change adds 1
+}
+
+// NewEvent returns an event that is not set.
+func NewEvent() *Event {
+	e := &Event{shared: newShared("event", shm.SeqSize)}
+	e.open()
+	return e
+}
+
+func (e *Event) open() { e.seq = must(shm.OpenSeq(e.region, 0)) }
+
+// Set sets the flag and wakes every process waiting for it.
+func (e *Event) Set() {
+	perturb()
+	for {
+		v := e.seq.Load()
+		if v&1 == 1 {
+			return
+		}
+		if e.seq.CompareAndSwap(v, v+1) {
+			e.seq.WakeAll()
+			return
+		}
+	}
+}
+
+// Clear unsets the flag.
+func (e *Event) Clear() {
+	perturb()
+	for {
+		v := e.seq.Load()
+		if v&1 == 0 || e.seq.CompareAndSwap(v, v+1) {
+			return
+		}
+	}
+}
+
+// IsSet reports whether the flag is set.
+func (e *Event) IsSet() bool { return e.seq.Load()&1 == 1 }
+
+// Wait blocks until the flag is set.
+func (e *Event) Wait() { e.wait(time.Time{}) }
+
+// WaitTimeout waits at most d for the flag and reports whether it is set.
+func (e *Event) WaitTimeout(d time.Duration) bool { return e.wait(deadlineAfter(d)) }
+
+func (e *Event) wait(deadline time.Time) bool {
+	perturb()
+	for {
+		v := e.seq.Load()
+		if v&1 == 1 {
+			return true
+		}
+		if !e.seq.WaitChange(v, deadline) {
+			return e.IsSet()
+		}
+	}
+}
+
+func (e *Event) mpKind() string { return "Event" }
+
+func (e *Event) encodeHandle(enc *encoder) error { return e.encodeShared(enc, "Event") }
+
+func (e *Event) decodeHandle(d *decoder) error {
+	if err := e.decodeShared(d); err != nil {
+		return err
+	}
+	e.open()
+	return nil
+}
+
+// Condition lets processes wait, holding a lock, until another process
+// notifies them, like Python's multiprocessing.Condition. Wait releases the
+// lock while it waits and reacquires it before returning.
+//
+// As with every condition variable, a waiter may wake without a matching
+// Notify, or find the condition false again by the time it holds the lock:
+// wait in a loop that tests the condition, or use WaitFor.
+//
+// Its zero value is not usable: make one with NewCondition.
+type Condition struct {
+	shared
+	lock *RLock
+	seq  *shm.Seq // counts notifications
+}
+
+// NewCondition returns a condition using lock, or a new RLock if lock is
+// nil (Python's default).
+func NewCondition(lock *RLock) *Condition {
+	if lock == nil {
+		lock = NewRLock()
+	}
+	c := &Condition{shared: newShared("cond", shm.SeqSize), lock: lock}
+	c.open()
+	return c
+}
+
+func (c *Condition) open() { c.seq = must(shm.OpenSeq(c.region, 0)) }
+
+// Acquire acquires the condition's lock.
+func (c *Condition) Acquire() { c.lock.Acquire() }
+
+// Release releases the condition's lock.
+func (c *Condition) Release() error { return c.lock.Release() }
+
+// Lock is Acquire, for sync.Locker.
+func (c *Condition) Lock() { c.lock.Lock() }
+
+// Unlock is Release, for sync.Locker.
+func (c *Condition) Unlock() { c.lock.Unlock() }
+
+// Wait releases the lock, waits for a notification, and reacquires the
+// lock. The caller must hold the lock, or Wait returns ErrNotOwner.
+func (c *Condition) Wait() error {
+	_, err := c.wait(time.Time{})
+	return err
+}
+
+// WaitTimeout is Wait for at most d; it reports whether it was notified.
+func (c *Condition) WaitTimeout(d time.Duration) (bool, error) {
+	return c.wait(deadlineAfter(d))
+}
+
+func (c *Condition) wait(deadline time.Time) (bool, error) {
+	v := c.seq.Load()
+	n, err := c.lock.releaseAll()
+	if err != nil {
+		return false, err
+	}
+	ok := c.seq.WaitChange(v, deadline)
+	c.lock.restore(n)
+	return ok, nil
+}
+
+// WaitFor waits until cond returns true, calling it with the lock held, for
+// at most d (d < 0: no limit), and returns its last result.
+func (c *Condition) WaitFor(cond func() bool, d time.Duration) (bool, error) {
+	var deadline time.Time
+	if d >= 0 {
+		deadline = time.Now().Add(d)
+	}
+	for !cond() {
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return false, nil
+		}
+		if _, err := c.wait(deadline); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Notify wakes up to n processes waiting on the condition. The caller must
+// hold the lock.
+func (c *Condition) Notify(n int) error {
+	if !c.owned() {
+		return ErrNotOwner
+	}
+	c.seq.Add(1)
+	c.seq.Wake(n)
+	return nil
+}
+
+// NotifyAll wakes every process waiting on the condition. The caller must
+// hold the lock.
+func (c *Condition) NotifyAll() error {
+	if !c.owned() {
+		return ErrNotOwner
+	}
+	c.seq.Bump()
+	return nil
+}
+
+func (c *Condition) owned() bool { return c.lock.ownedHere() }
+
+func (c *Condition) mpKind() string { return "Condition" }
+
+func (c *Condition) encodeHandle(e *encoder) error {
+	if err := c.encodeShared(e, "Condition"); err != nil {
+		return err
+	}
+	return c.lock.encodeHandle(e)
+}
+
+func (c *Condition) decodeHandle(d *decoder) error {
+	if err := c.decodeShared(d); err != nil {
+		return err
+	}
+	c.open()
+	c.lock = new(RLock)
+	return c.lock.decodeHandle(d)
+}

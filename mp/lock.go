@@ -1,0 +1,325 @@
+package mp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"forklore/mp/internal/shm"
+)
+
+// ErrReleasedTooManyTimes is returned by Release on a Lock that is not
+// locked and on a bounded Semaphore at its bound. The text is Python's.
+var ErrReleasedTooManyTimes = errors.New("mp: semaphore or lock released too many times")
+
+// ErrNotOwner is returned by RLock.Release in a process that does not hold
+// the lock. The text is Python's.
+var ErrNotOwner = errors.New("mp: cannot release un-acquired lock")
+
+// deadHolderPatience is how long a blocked Acquire waits before it checks
+// whether the holder is still alive.
+const deadHolderPatience = time.Second
+
+// selfPid is this process's pid; os.Getpid is a system call.
+var selfPid = os.Getpid()
+
+// Lock is a mutual exclusion lock shared between processes, like Python's
+// multiprocessing.Lock. Any process that has the Lock (passed to it as an
+// argument of NewProcess) may acquire it, and any process may release it,
+// not only the one that acquired it.
+//
+// A Lock's zero value is not usable: make one with NewLock, before starting
+// the processes that share it. Its methods are safe from several goroutines;
+// a Lock is not reentrant (see RLock). It implements sync.Locker.
+type Lock struct {
+	shared
+	m *shm.Mutex
+}
+
+// NewLock returns an unlocked Lock.
+func NewLock() *Lock {
+	l := &Lock{shared: newShared("lock", shm.MutexSize)}
+	l.open()
+	return l
+}
+
+func (l *Lock) open() {
+	l.m = must(shm.OpenMutex(l.region, 0))
+	l.m.Patience = deadHolderPatience
+	l.m.OnDeadHolder = func(pid int, name string) { reportDeadHolder("Lock", l.id, pid, name) }
+}
+
+// reportDeadHolder prints the one diagnostic of a waiter stuck behind a
+// lock whose holder died: the deadlock Python's docs warn about when they
+// say terminate does not release locks.
+func reportDeadHolder(kind, id string, pid int, name string) {
+	if name == "" {
+		name = "a process"
+	}
+	fmt.Fprintf(os.Stderr, "mp: %s (pid %d) is waiting for %s %s, held by %s (pid %d), which died without releasing it: this wait will never end (see docs/how-mp-works.md, \"A lock held by a dead process\")\n",
+		CurrentProcess().Name, selfPid, kind, id, name, pid)
+}
+
+// Acquire blocks until the lock is held by the caller.
+//
+// If the holder died without releasing the lock (it was terminated, or
+// exited while holding it), Acquire waits forever, as in Python; after a
+// second it prints one line on stderr naming the dead holder.
+func (l *Lock) Acquire() {
+	perturb()
+	l.m.Lock()
+	l.acquired()
+}
+
+// acquired records the holder's name for diagnostics and traces the event.
+func (l *Lock) acquired() {
+	l.m.SetHolderName(self.name)
+	if traceFile != nil {
+		trace("acquire", "lock="+l.id)
+	}
+}
+
+// TryAcquire acquires the lock if it is free, without waiting, and reports
+// whether it did (Python's acquire(block=False)).
+func (l *Lock) TryAcquire() bool {
+	perturb()
+	if !l.m.TryLock() {
+		return false
+	}
+	l.acquired()
+	return true
+}
+
+// AcquireTimeout waits at most d for the lock and reports whether it
+// acquired it. d <= 0 does not wait.
+func (l *Lock) AcquireTimeout(d time.Duration) bool {
+	perturb()
+	if !l.m.LockDeadline(deadlineAfter(d)) {
+		return false
+	}
+	l.acquired()
+	return true
+}
+
+// Release releases the lock. Releasing a lock that is not locked returns
+// ErrReleasedTooManyTimes.
+func (l *Lock) Release() error {
+	perturb()
+	if traceFile != nil {
+		// Before the unlock: once unlocked, another process's acquire may
+		// be written first, and the trace would show two holders.
+		if _, _, held := l.m.Holder(); held {
+			trace("release", "lock="+l.id)
+		}
+	}
+	if l.m.Unlock() != nil {
+		return ErrReleasedTooManyTimes
+	}
+	return nil
+}
+
+// Lock is Acquire, for sync.Locker.
+func (l *Lock) Lock() { l.Acquire() }
+
+// Unlock is Release, for sync.Locker. It panics if the lock is not locked,
+// as sync.Mutex does, since it cannot return the error.
+func (l *Lock) Unlock() {
+	if err := l.Release(); err != nil {
+		panic(err)
+	}
+}
+
+// String describes the lock as Python's repr does: <Lock(owner=Process-1)>
+// or <Lock(owner=None)>.
+func (l *Lock) String() string {
+	pid, name, held := l.m.Holder()
+	switch {
+	case !held:
+		return "<Lock(owner=None)>"
+	case name == "":
+		return "<Lock(owner=pid " + strconv.Itoa(pid) + ")>"
+	}
+	return "<Lock(owner=" + name + ")>"
+}
+
+func (l *Lock) mpKind() string { return "Lock" }
+
+func (l *Lock) encodeHandle(e *encoder) error { return l.encodeShared(e, "Lock") }
+
+func (l *Lock) decodeHandle(d *decoder) error {
+	if err := l.decodeShared(d); err != nil {
+		return err
+	}
+	l.open()
+	return nil
+}
+
+// RLock is a reentrant lock shared between processes, like Python's
+// multiprocessing.RLock: the process that holds it may acquire it again,
+// and must release it as many times. Ownership is per process, not per
+// goroutine: every goroutine of the owning process counts as the owner.
+//
+// Its zero value is not usable: make one with NewRLock.
+type RLock struct {
+	shared
+	m     *shm.Mutex
+	owner *uint32 // pid of the owning process, 0 when free
+	count *uint32 // how many times the owner acquired it
+}
+
+// rlock layout: the mutex, then owner and count on a line of their own.
+const (
+	rlockOwner = shm.MutexSize
+	rlockCount = shm.MutexSize + 4
+	rlockSize  = 2 * shm.MutexSize
+)
+
+// NewRLock returns an unlocked RLock.
+func NewRLock() *RLock {
+	l := &RLock{shared: newShared("rlock", rlockSize)}
+	l.open()
+	return l
+}
+
+func (l *RLock) open() {
+	l.m = must(shm.OpenMutex(l.region, 0))
+	l.m.Patience = deadHolderPatience
+	l.m.OnDeadHolder = func(pid int, name string) { reportDeadHolder("RLock", l.id, pid, name) }
+	b := l.region.Bytes()
+	l.owner = (*uint32)(unsafe.Pointer(&b[rlockOwner]))
+	l.count = (*uint32)(unsafe.Pointer(&b[rlockCount]))
+}
+
+func (l *RLock) reenter() bool {
+	if atomic.LoadUint32(l.owner) == uint32(selfPid) {
+		atomic.AddUint32(l.count, 1)
+		return true
+	}
+	return false
+}
+
+func (l *RLock) acquired() {
+	atomic.StoreUint32(l.owner, uint32(selfPid))
+	atomic.StoreUint32(l.count, 1)
+	l.m.SetHolderName(self.name)
+	if traceFile != nil {
+		trace("acquire", "lock="+l.id)
+	}
+}
+
+// Acquire blocks until this process holds the lock, at once if it already
+// does. Like Lock.Acquire, it reports a dead holder after a second.
+func (l *RLock) Acquire() {
+	perturb()
+	if l.reenter() {
+		return
+	}
+	l.m.Lock()
+	l.acquired()
+}
+
+// TryAcquire acquires the lock if it is free or already held by this
+// process, without waiting, and reports whether it did.
+func (l *RLock) TryAcquire() bool {
+	perturb()
+	if l.reenter() {
+		return true
+	}
+	if !l.m.TryLock() {
+		return false
+	}
+	l.acquired()
+	return true
+}
+
+// AcquireTimeout waits at most d for the lock and reports whether it
+// acquired it. d <= 0 does not wait.
+func (l *RLock) AcquireTimeout(d time.Duration) bool {
+	perturb()
+	if l.reenter() {
+		return true
+	}
+	if !l.m.LockDeadline(deadlineAfter(d)) {
+		return false
+	}
+	l.acquired()
+	return true
+}
+
+// Release undoes one Acquire. In a process that does not hold the lock it
+// returns ErrNotOwner.
+func (l *RLock) Release() error {
+	perturb()
+	if atomic.LoadUint32(l.owner) != uint32(selfPid) {
+		return ErrNotOwner
+	}
+	if atomic.AddUint32(l.count, ^uint32(0)) > 0 {
+		return nil
+	}
+	if traceFile != nil {
+		trace("release", "lock="+l.id)
+	}
+	atomic.StoreUint32(l.owner, 0)
+	if l.m.Unlock() != nil {
+		return ErrReleasedTooManyTimes
+	}
+	return nil
+}
+
+// releaseAll releases every level this process holds and returns how many,
+// for Condition.Wait.
+func (l *RLock) releaseAll() (uint32, error) {
+	if atomic.LoadUint32(l.owner) != uint32(selfPid) {
+		return 0, ErrNotOwner
+	}
+	n := atomic.SwapUint32(l.count, 1)
+	return n, l.Release()
+}
+
+// restore reacquires the levels releaseAll released.
+func (l *RLock) restore(n uint32) {
+	l.Acquire()
+	atomic.StoreUint32(l.count, n)
+}
+
+// Lock is Acquire, for sync.Locker.
+func (l *RLock) Lock() { l.Acquire() }
+
+// Unlock is Release, for sync.Locker; it panics on misuse.
+func (l *RLock) Unlock() {
+	if err := l.Release(); err != nil {
+		panic(err)
+	}
+}
+
+// String describes the lock as Python's repr does:
+// <RLock(Process-1, 2)> or <RLock(None, 0)>.
+func (l *RLock) String() string {
+	pid, name, held := l.m.Holder()
+	if !held {
+		return "<RLock(None, 0)>"
+	}
+	if name == "" {
+		name = "pid " + strconv.Itoa(pid)
+	}
+	return "<RLock(" + name + ", " + strconv.Itoa(int(atomic.LoadUint32(l.count))) + ")>"
+}
+
+func (l *RLock) mpKind() string { return "RLock" }
+
+func (l *RLock) encodeHandle(e *encoder) error { return l.encodeShared(e, "RLock") }
+
+func (l *RLock) decodeHandle(d *decoder) error {
+	if err := l.decodeShared(d); err != nil {
+		return err
+	}
+	l.open()
+	return nil
+}
+
+// ownedHere reports whether this process holds the lock.
+func (l *RLock) ownedHere() bool { return atomic.LoadUint32(l.owner) == uint32(selfPid) }

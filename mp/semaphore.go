@@ -1,0 +1,119 @@
+package mp
+
+import (
+	"strconv"
+	"time"
+
+	"forklore/mp/internal/shm"
+)
+
+// Semaphore is a counter shared between processes, like Python's
+// multiprocessing.Semaphore: Acquire takes one unit, waiting while there is
+// none, and Release gives one back. A bounded semaphore (NewBoundedSemaphore)
+// refuses a Release that would raise it above its initial value.
+//
+// Its zero value is not usable: make one with NewSemaphore or
+// NewBoundedSemaphore. Its methods are safe from several goroutines.
+type Semaphore struct {
+	shared
+	s *shm.Sem
+}
+
+// NewSemaphore returns a semaphore holding n units (n >= 0).
+func NewSemaphore(n int) *Semaphore { return newSemaphore(n, 0) }
+
+// NewBoundedSemaphore returns a semaphore holding n units (n >= 1) that
+// never holds more: Release beyond n returns ErrReleasedTooManyTimes.
+func NewBoundedSemaphore(n int) *Semaphore { return newSemaphore(n, n) }
+
+func newSemaphore(n, bound int) *Semaphore {
+	if n < 0 {
+		panic("mp: a semaphore's initial value must be >= 0, not " + strconv.Itoa(n))
+	}
+	s := &Semaphore{shared: newShared("sem", shm.SemSize)}
+	if _, err := shm.InitSem(s.region, 0, n, bound); err != nil {
+		panic("mp: " + err.Error())
+	}
+	s.open()
+	return s
+}
+
+func (s *Semaphore) open() { s.s = must(shm.OpenSem(s.region, 0)) }
+
+// Acquire takes one unit, waiting while there is none.
+func (s *Semaphore) Acquire() {
+	perturb()
+	s.s.Acquire()
+	s.traced("acquire")
+}
+
+// TryAcquire takes one unit if there is one, without waiting, and reports
+// whether it did.
+func (s *Semaphore) TryAcquire() bool {
+	perturb()
+	if !s.s.TryAcquire() {
+		return false
+	}
+	s.traced("acquire")
+	return true
+}
+
+// AcquireTimeout waits at most d for a unit and reports whether it took
+// one. d <= 0 does not wait.
+func (s *Semaphore) AcquireTimeout(d time.Duration) bool {
+	perturb()
+	if !s.s.AcquireDeadline(deadlineAfter(d)) {
+		return false
+	}
+	s.traced("acquire")
+	return true
+}
+
+// Release gives one unit back, waking a waiter if there is one. On a
+// bounded semaphore at its bound it returns ErrReleasedTooManyTimes.
+func (s *Semaphore) Release() error {
+	perturb()
+	if s.s.Release() != nil {
+		return ErrReleasedTooManyTimes
+	}
+	s.traced("release")
+	return nil
+}
+
+func (s *Semaphore) traced(event string) {
+	if traceFile != nil {
+		trace(event, "sem="+s.id)
+	}
+}
+
+// Value returns the number of units now (Python's get_value). Other
+// processes may change it at any moment.
+func (s *Semaphore) Value() int { return s.s.Value() }
+
+// Lock is Acquire, for sync.Locker.
+func (s *Semaphore) Lock() { s.Acquire() }
+
+// Unlock is Release, for sync.Locker; it panics on a bounded semaphore at
+// its bound.
+func (s *Semaphore) Unlock() {
+	if err := s.Release(); err != nil {
+		panic(err)
+	}
+}
+
+// String describes the semaphore as Python's repr does: <Semaphore(value=2)>.
+func (s *Semaphore) String() string {
+	return "<Semaphore(value=" + strconv.Itoa(s.Value()) + ")>"
+}
+
+func (s *Semaphore) mpKind() string { return "Semaphore" }
+
+func (s *Semaphore) encodeHandle(e *encoder) error { return s.encodeShared(e, "Semaphore") }
+
+func (s *Semaphore) decodeHandle(d *decoder) error {
+	if err := s.decodeShared(d); err != nil {
+		return err
+	}
+	s.open()
+	return nil
+}
