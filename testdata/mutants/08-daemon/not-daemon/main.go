@@ -1,0 +1,63 @@
+// Mutant of 08-daemon: d.Daemon is never set, so d is an ordinary child: mp.Finish
+// waits for it, and its late line appears.
+//
+// Breaks: the daemon's late line never appears
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"forklore/mp"
+)
+
+// unit stands for the tutorial's second, scaled down so that grading is fast.
+const unit = 50 * time.Millisecond
+
+// guard would print its late line after 8 units, long after main has ended.
+func guard() {
+	fmt.Printf("daemon start pid=%d\n", os.Getpid())
+	time.Sleep(8 * unit)
+	fmt.Printf("daemon late pid=%d\n", os.Getpid())
+}
+
+// worker takes 2 units, so it is still running when main's code ends.
+func worker() {
+	fmt.Printf("worker start pid=%d\n", os.Getpid())
+	time.Sleep(2 * unit)
+	fmt.Printf("worker done pid=%d\n", os.Getpid())
+}
+
+// spawner tries to start a child of its own.
+func spawner() {
+	child := mp.NewProcess(grandchild)
+	if err := child.Start(); err != nil {
+		fmt.Printf("spawner error: %v\n", err)
+		return
+	}
+	fmt.Printf("spawner started pid=%d\n", child.Pid())
+}
+
+func grandchild() {
+	fmt.Printf("grandchild pid=%d\n", os.Getpid())
+}
+
+func main() {
+	mp.Main(guard, worker, spawner, grandchild)
+	defer mp.Finish()
+
+	d := mp.NewProcess(guard)
+	w := mp.NewProcess(worker)
+	s := mp.NewProcess(spawner)
+	s.Daemon = true
+	for _, p := range []*mp.Process{d, w, s} {
+		if err := p.Start(); err != nil {
+			fmt.Println("start:", err)
+			return
+		}
+	}
+	s.Join()
+
+	fmt.Printf("main end pid=%d\n", os.Getpid())
+}

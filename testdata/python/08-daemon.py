@@ -1,0 +1,45 @@
+# 08-daemon in Python: a daemon ends with main, a non-daemon is waited for,
+# and a daemon cannot start a child.
+import os
+import time
+from multiprocessing import Process
+
+UNIT = 0.05  # the tutorial's second, scaled down
+
+
+def guard():
+    print(f"daemon start pid={os.getpid()}", flush=True)
+    time.sleep(8 * UNIT)
+    print(f"daemon late pid={os.getpid()}", flush=True)
+
+
+def worker():
+    print(f"worker start pid={os.getpid()}", flush=True)
+    time.sleep(2 * UNIT)
+    print(f"worker done pid={os.getpid()}", flush=True)
+
+
+def grandchild():
+    print(f"grandchild pid={os.getpid()}", flush=True)
+
+
+def spawner():
+    child = Process(target=grandchild)
+    try:
+        child.start()
+    except AssertionError as e:
+        print(f"spawner error: {e}", flush=True)
+        return
+    print(f"spawner started pid={child.pid}", flush=True)
+
+
+if __name__ == '__main__':
+    d = Process(target=guard)
+    d.daemon = True
+    w = Process(target=worker)
+    s = Process(target=spawner)
+    s.daemon = True
+    for p in (d, w, s):
+        p.start()
+    s.join()
+    print(f"main end pid={os.getpid()}", flush=True)
