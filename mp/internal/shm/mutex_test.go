@@ -11,7 +11,8 @@ import (
 
 func init() {
 	// mutexCount: wait at the gate, then args[0] times lock, increment the
-	// counter at offData non-atomically, unlock.
+	// counter at offData non-atomically, unlock; then bump the Seq at
+	// offObj2.
 	childRoles["mutexCount"] = func(r *Region, args []int) error {
 		m := must(OpenMutex(r, offObj))
 		c := counter(r, offData)
@@ -25,6 +26,7 @@ func init() {
 				return err
 			}
 		}
+		must(OpenSeq(r, offObj2)).Bump()
 		return nil
 	}
 	// mutexHold: lock as "Process-3", say so through the ready Seq, then

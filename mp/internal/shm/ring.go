@@ -214,16 +214,31 @@ func (w *writer) free() uint32 { return uint32(len(w.r.data)) - (w.head - w.tail
 // room waits until free() >= need or the deadline passes, publishing what
 // it wrote before it waits, and reports whether there is room.
 func (w *writer) room(need uint32, deadline time.Time) bool {
-	for {
+	for w.free() < need {
 		w.tail, _ = split(atomic.LoadUint64(w.r.tail))
 		if w.free() >= need {
-			return true
+			break
 		}
 		w.publish()
+		if expired(deadline) {
+			return false
+		}
+		// While spinning, wait for half the ring rather than just need:
+		// a producer that writes each time one message is taken out of a
+		// full ring makes both sides miss the cache on every message.
+		want := max(need, uint32(len(w.r.data)/2))
+		spin(ringSpin, func() bool {
+			w.tail, _ = split(atomic.LoadUint64(w.r.tail))
+			return w.free() >= want
+		})
+		if w.free() >= need {
+			break
+		}
 		if !await(w.r.tailLow, w.r.prodWaiting, w.tail, deadline) {
 			return false
 		}
 	}
+	return true
 }
 
 func (w *writer) put(msg []byte, deadline time.Time) error {
@@ -300,6 +315,10 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 	wait := deadline // for the first record of a message; later ones are on their way
 	for {
 		if head, _ := split(atomic.LoadUint64(r.head)); head == tail {
+			arrived := func() bool { return atomic.LoadUint32(r.headLow) != tail }
+			if !expired(wait) && spin(ringSpin, arrived) {
+				continue
+			}
 			if !await(r.headLow, r.consWaiting, tail, wait) {
 				r.cons.Unlock()
 				return dst[:start], ErrTimeout
@@ -344,25 +363,15 @@ func recordSize(n int) uint64 { return 4 + (uint64(n)+3)&^3 }
 // split returns the position and count packed in a head or tail word.
 func split(x uint64) (pos, count uint32) { return uint32(x), uint32(x >> 32) }
 
-// await waits until *word != val or the deadline passes, spinning first,
-// and reports whether the word changed. flag tells the other side that it
-// must wake us; only the holder of a side's lock waits, so one flag does.
+// await waits until *word != val or the deadline passes, and reports
+// whether the word changed. flag tells the other side that it must wake us;
+// only the holder of a side's lock waits, so one flag does.
 func await(word, flag *uint32, val uint32, deadline time.Time) bool {
-	changed := func() bool { return atomic.LoadUint32(word) != val }
-	if changed() {
-		return true
-	}
-	if expired(deadline) {
-		return false
-	}
-	if spin(ringSpin, changed) {
-		return true
-	}
 	// Raise the flag before the futex compares the word; the other side
 	// writes the word before it reads the flag, so one of us sees the other.
 	atomic.StoreUint32(flag, 1)
 	defer atomic.StoreUint32(flag, 0)
-	for !changed() {
+	for atomic.LoadUint32(word) == val {
 		if !sleep(word, val, deadline) {
 			return false
 		}
