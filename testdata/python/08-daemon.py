@@ -15,7 +15,7 @@ def guard():
 
 def worker():
     print(f"worker start pid={os.getpid()}", flush=True)
-    time.sleep(2 * UNIT)
+    time.sleep(6 * UNIT)
     print(f"worker done pid={os.getpid()}", flush=True)
 
 

@@ -22,10 +22,10 @@ func guard() {
 	fmt.Printf("daemon late pid=%d\n", os.Getpid())
 }
 
-// worker takes 2 units, so it is still running when main's code ends.
+// worker takes 6 units, so it is still running when main's code ends.
 func worker() {
 	fmt.Printf("worker start pid=%d\n", os.Getpid())
-	time.Sleep(2 * unit)
+	time.Sleep(6 * unit)
 	fmt.Printf("worker done pid=%d\n", os.Getpid())
 }
 

@@ -1,8 +1,9 @@
-// Mutant of 08-daemon: no `defer mp.Finish()`. Go has no exit handlers, so main
-// returns without waiting for the worker, which is left running as an orphan
-// (the daemon still ends: it watches its parent).
+// Mutant of 08-daemon: no `defer mp.Finish()`. Go has no exit handlers, so
+// main returns without waiting for the worker, which is left running as an
+// orphan and killed before it is done (the daemon still ends: it watches its
+// parent).
 //
-// Breaks: main waits for its non-daemon children
+// Breaks: the non-daemon worker still finishes
 package main
 
 import (
@@ -23,10 +24,10 @@ func guard() {
 	fmt.Printf("daemon late pid=%d\n", os.Getpid())
 }
 
-// worker takes 2 units, so it is still running when main's code ends.
+// worker takes 6 units, so it is still running when main's code ends.
 func worker() {
 	fmt.Printf("worker start pid=%d\n", os.Getpid())
-	time.Sleep(2 * unit)
+	time.Sleep(6 * unit)
 	fmt.Printf("worker done pid=%d\n", os.Getpid())
 }
 
