@@ -21,6 +21,7 @@ const MaxHolderName = 47
 //	8   pid of the process that wrote the holder name
 //	16  holder name: 48 bytes, the length then up to 47 bytes, as 6 words
 //
+// Linux pids stay below 1<<22, so a pid never reaches the waiters bit.
 // Keeping the holder's pid in the lock word makes it exact (it is never stale
 // or missing while the lock is held) and costs nothing on the fast path: one
 // compare-and-swap to lock, one swap to unlock.
