@@ -160,9 +160,16 @@ func (e *encoder) encodeValue(v reflect.Value) error {
 			return nil
 		}
 		dyn := v.Elem()
-		name := typeName(dyn.Type())
-		if lookupType(name) != dyn.Type() {
-			return fmt.Errorf("mp: cannot send a %s held in a variable of type %s: the receiving process would not know the type; call mp.Register(%s{}) before mp.Main, or use a concrete type", dyn.Type(), t, dyn.Type())
+		dt := dyn.Type()
+		switch {
+		case e.files == nil && (dt.Implements(handleEncoderType) || isNetHandle(dt) || dt == osFileType):
+			return e.encodeHandle(dyn) // refused, with the reason
+		case dt.Kind() == reflect.Chan || dt.Kind() == reflect.Func || dt.Kind() == reflect.UnsafePointer:
+			return fmt.Errorf("mp: cannot send a value of type %s to another process: %s", dt, unsendableReason(dt))
+		}
+		name := typeName(dt)
+		if lookupType(name) != dt {
+			return fmt.Errorf("mp: cannot send a %s held in a variable of type %s: the receiving process would not know the type; call mp.Register with a value of type %s before mp.Main, or use a concrete type", dt, t, dt)
 		}
 		e.buf = binary.AppendUvarint(e.buf, uint64(len(name))+1)
 		e.buf = append(e.buf, name...)

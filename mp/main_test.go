@@ -20,6 +20,11 @@ func TestMain(m *testing.M) {
 		reportPid, setGlobal, startGrandchild, startDaemonGrandchild, reportAuthkey,
 		readStdin, echoOnConn, reportFDs, reportEnv, noop, sleepThenPrint, blockOnChan,
 		&fieldRunner{}, runnerByValue{}, &fdRunner{},
+		// sync_test.go
+		incrementLocked, incrementValue, holdLock, acquireAndExit, acquireForever,
+		waitEvent, setEventLater, releaseSem, waitCondition, fillArray,
+		// queue_test.go
+		produce, consume, getOne, putMany, doTasks,
 		// example_test.go
 		greet, &Piao{}, countdown,
 	)

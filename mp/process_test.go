@@ -501,7 +501,7 @@ func TestBadTargetsAndArguments(t *testing.T) {
 		{"too few arguments", reportPid, nil, nil, "takes 1 arguments (*os.File), got 0"},
 		{"wrong type", setGlobal, []any{os.Stdout, "x"}, nil, "argument 2 of forklore/mp_test.setGlobal is a string, but the parameter is a int"},
 		{"channel", blockOnChan, []any{make(chan int)}, nil, "a channel connects goroutines of one process only"},
-		{"function inside any", reportArgs, []any{os.Stdout, payload{Any: noop}, []byte(nil), 1}, nil, "cannot send a func()"},
+		{"function inside any", reportArgs, []any{os.Stdout, payload{Any: noop}, []byte(nil), 1}, nil, "functions do not cross process boundaries"},
 		{"unregistered type inside any", reportArgs, []any{os.Stdout, payload{Any: struct{ Z int }{}}, []byte(nil), 1}, nil, "call mp.Register"},
 		{"arguments to a Run type", &fieldRunner{}, []any{1}, nil, "takes no arguments"},
 	}
