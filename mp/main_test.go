@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 		waitEvent, setEventLater, releaseSem, waitCondition, fillArray,
 		// queue_test.go
 		produce, consume, getOne, putMany, doTasks,
+		// pipe_test.go
+		echoConn, sendNumbers, recvBig,
 		// example_test.go
 		greet, &Piao{}, countdown,
 	)

@@ -32,10 +32,10 @@ var (
 
 // Queue layout in its region.
 const (
-	queueSlots      = 0                      // Sem: free places of a bounded queue
-	queueQsize      = shm.SemSize            // int64: items put and not yet got
-	queueUnfinished = shm.SemSize + 8        // int64: items put and not yet TaskDone
-	queueJoinSeq    = 2 * shm.SemSize        // Seq: bumped when unfinished reaches 0
+	queueSlots      = 0               // Sem: free places of a bounded queue
+	queueQsize      = shm.SemSize     // int64: items put and not yet got
+	queueUnfinished = shm.SemSize + 8 // int64: items put and not yet TaskDone
+	queueJoinSeq    = 2 * shm.SemSize // Seq: bumped when unfinished reaches 0
 	queueRing       = queueJoinSeq + shm.SeqSize
 	queueRingCap    = 1 << 20 // bytes of items in flight before producers buffer or wait
 )
