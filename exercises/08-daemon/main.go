@@ -16,10 +16,10 @@ import (
 // unit stands for the tutorial's second, scaled down so that grading is fast.
 const unit = 50 * time.Millisecond
 
-// guard would print its late line after 8 units, long after main has ended.
+// guard would print its late line after 10 units, long after main has ended.
 func guard() {
 	fmt.Printf("daemon start pid=%d\n", os.Getpid())
-	time.Sleep(8 * unit)
+	time.Sleep(10 * unit)
 	fmt.Printf("daemon late pid=%d\n", os.Getpid())
 }
 
@@ -48,18 +48,23 @@ func main() {
 	mp.Main(guard, worker, spawner, grandchild)
 	defer mp.Finish()
 
-	d := mp.NewProcess(guard)
-	// TODO: make d a daemon, before it starts.
-	w := mp.NewProcess(worker)
 	s := mp.NewProcess(spawner)
-	// TODO: make s a daemon too, and see what happens when it starts a child.
-	for _, p := range []*mp.Process{d, w, s} {
+	// TODO: make s a daemon, and see what happens when it starts a child.
+	if err := s.Start(); err != nil {
+		fmt.Println("start:", err)
+		return
+	}
+	s.Join()
+
+	d := mp.NewProcess(guard)
+	// TODO: make d a daemon too, before it starts.
+	w := mp.NewProcess(worker)
+	for _, p := range []*mp.Process{d, w} {
 		if err := p.Start(); err != nil {
 			fmt.Println("start:", err)
 			return
 		}
 	}
-	s.Join()
 
 	fmt.Printf("main end pid=%d\n", os.Getpid())
 }

@@ -9,7 +9,7 @@ UNIT = 0.05  # the tutorial's second, scaled down
 
 def guard():
     print(f"daemon start pid={os.getpid()}", flush=True)
-    time.sleep(8 * UNIT)
+    time.sleep(10 * UNIT)
     print(f"daemon late pid={os.getpid()}", flush=True)
 
 
@@ -34,12 +34,13 @@ def spawner():
 
 
 if __name__ == '__main__':
+    s = Process(target=spawner)
+    s.daemon = True
+    s.start()
+    s.join()
     d = Process(target=guard)
     d.daemon = True
     w = Process(target=worker)
-    s = Process(target=spawner)
-    s.daemon = True
-    for p in (d, w, s):
+    for p in (d, w):
         p.start()
-    s.join()
     print(f"main end pid={os.getpid()}", flush=True)

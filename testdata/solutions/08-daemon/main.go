@@ -13,10 +13,10 @@ import (
 // unit stands for the tutorial's second, scaled down so that grading is fast.
 const unit = 50 * time.Millisecond
 
-// guard would print its late line after 8 units, long after main has ended.
+// guard would print its late line after 10 units, long after main has ended.
 func guard() {
 	fmt.Printf("daemon start pid=%d\n", os.Getpid())
-	time.Sleep(8 * unit)
+	time.Sleep(10 * unit)
 	fmt.Printf("daemon late pid=%d\n", os.Getpid())
 }
 
@@ -45,24 +45,29 @@ func main() {
 	mp.Main(guard, worker, spawner, grandchild)
 	defer mp.Finish()
 
+	s := mp.NewProcess(spawner)
+	// A daemon may not have children: Start in spawner fails with
+	// mp.ErrDaemonChildren, since the daemon's own end would orphan them.
+	s.Daemon = true
+	if err := s.Start(); err != nil {
+		fmt.Println("start:", err)
+		return
+	}
+	// Join the spawner, or mp.Finish would terminate it (it is a daemon)
+	// before it has printed its error.
+	s.Join()
+
 	d := mp.NewProcess(guard)
 	// A daemon ends with main: mp.Finish terminates it before joining
 	// the other children. Daemon is read at Start, so set it before.
 	d.Daemon = true
 	w := mp.NewProcess(worker)
-	s := mp.NewProcess(spawner)
-	// A daemon may not have children: its Start in spawner fails with
-	// mp.ErrDaemonChildren, since the daemon's own end would orphan them.
-	s.Daemon = true
-	for _, p := range []*mp.Process{d, w, s} {
+	for _, p := range []*mp.Process{d, w} {
 		if err := p.Start(); err != nil {
 			fmt.Println("start:", err)
 			return
 		}
 	}
-	// Join the spawner, or mp.Finish would terminate it (it is a daemon)
-	// before it has printed its error.
-	s.Join()
 
 	fmt.Printf("main end pid=%d\n", os.Getpid())
 	// Here the deferred mp.Finish terminates d, whose late line is never

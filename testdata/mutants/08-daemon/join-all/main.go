@@ -15,10 +15,10 @@ import (
 // unit stands for the tutorial's second, scaled down so that grading is fast.
 const unit = 50 * time.Millisecond
 
-// guard would print its late line after 8 units, long after main has ended.
+// guard would print its late line after 10 units, long after main has ended.
 func guard() {
 	fmt.Printf("daemon start pid=%d\n", os.Getpid())
-	time.Sleep(8 * unit)
+	time.Sleep(10 * unit)
 	fmt.Printf("daemon late pid=%d\n", os.Getpid())
 }
 
@@ -47,18 +47,23 @@ func main() {
 	mp.Main(guard, worker, spawner, grandchild)
 	defer mp.Finish()
 
+	s := mp.NewProcess(spawner)
+	s.Daemon = true
+	if err := s.Start(); err != nil {
+		fmt.Println("start:", err)
+		return
+	}
+	s.Join()
+
 	d := mp.NewProcess(guard)
 	d.Daemon = true
 	w := mp.NewProcess(worker)
-	s := mp.NewProcess(spawner)
-	s.Daemon = true
-	for _, p := range []*mp.Process{d, w, s} {
+	for _, p := range []*mp.Process{d, w} {
 		if err := p.Start(); err != nil {
 			fmt.Println("start:", err)
 			return
 		}
 	}
-	s.Join()
 
 	fmt.Printf("main end pid=%d\n", os.Getpid())
 	d.Join()
