@@ -74,7 +74,7 @@ type bootstrap struct {
 // the same program registers the same targets in every process. Main panics
 // on a value that cannot be a target, such as a function literal.
 func Main(targets ...any) {
-	register(targets)
+	register(append(targets, &poolWorker{}))
 	self.mu.Lock()
 	if self.mainCalled {
 		self.mu.Unlock()

@@ -27,6 +27,8 @@ func TestMain(m *testing.M) {
 		produce, consume, getOne, putMany, doTasks,
 		// pipe_test.go
 		echoConn, sendNumbers, recvBig,
+		// pool_test.go
+		square, pidOf, mayFail, panics, initCounter, sleepMs,
 		// example_test.go
 		greet, &Piao{}, countdown,
 	)

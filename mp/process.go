@@ -133,6 +133,9 @@ func (p *Process) Start() error {
 	if err != nil {
 		return err
 	}
+	if err := checkResults(p.target); err != nil {
+		return err
+	}
 	var files []int
 	defer func() {
 		for _, fd := range files {
@@ -262,6 +265,9 @@ func (p *Process) Run() error {
 			return err
 		}
 		return call(v, nil)
+	}
+	if err := checkResults(p.target); err != nil {
+		return err
 	}
 	vals, err := argsFor(v, p.args)
 	if err != nil {

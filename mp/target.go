@@ -91,9 +91,6 @@ func targetKey(target any) (string, error) {
 		if isClosureName(name) {
 			return "", &misuse{fmt.Sprintf("mp: the target %s is a function literal or method value, which a new process cannot receive (as Python's spawn cannot pickle a lambda): make it a top-level func, pass it to mp.Main, and give it its data as arguments", name), ErrNotRegistered}
 		}
-		if t := v.Type(); t.NumOut() > 1 || (t.NumOut() == 1 && t.Out(0) != errorType) {
-			return "", fmt.Errorf("mp: the target %s returns %s; a target returns nothing or an error", name, outList(t))
-		}
 		return name, nil
 	}
 	if _, ok := target.(runner); ok {
@@ -146,6 +143,20 @@ func lookupTarget(key string) (reflect.Value, bool) {
 	defer registry.RUnlock()
 	v, ok := registry.byName[key]
 	return v, ok
+}
+
+// checkResults checks that a function target of a Process returns nothing
+// or an error: a process has an exit code, not a result. (Pool tasks may
+// return anything.)
+func checkResults(target any) error {
+	v := reflect.ValueOf(target)
+	if v.Kind() != reflect.Func {
+		return nil
+	}
+	if t := v.Type(); t.NumOut() > 1 || (t.NumOut() == 1 && t.Out(0) != errorType) {
+		return fmt.Errorf("mp: the target %s returns %s; a process's target returns nothing or an error (use a Pool to get results back)", funcName(v), outList(t))
+	}
+	return nil
 }
 
 // checkRegistered returns the key of target if a child can run it.
