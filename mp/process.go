@@ -220,8 +220,9 @@ func (p *Process) reap(sock *os.File) {
 	if crashed && p.code == 2 {
 		p.code = 1 // a Go runtime crash; Python reports an uncaught exception as 1
 	}
-	close(p.done)
-	p.mu.Unlock()
+	// Everything that records the exit happens before done is closed: once
+	// Join returns, the caller may exit, and ActiveChildren and the trace
+	// must already agree that the child is gone.
 	self.mu.Lock()
 	for i, c := range self.children {
 		if c == p {
@@ -233,6 +234,8 @@ func (p *Process) reap(sock *os.File) {
 	if tracing() {
 		trace("exit", "child="+strconv.Itoa(p.pid), "code="+strconv.Itoa(p.code))
 	}
+	close(p.done)
+	p.mu.Unlock()
 }
 
 // drainUntilEOF reads until the child has closed its end, which happens when

@@ -981,3 +981,41 @@ func TestNumGoroutinesSettle(t *testing.T) {
 		t.Errorf("%d goroutines after 5 joined children; want at most %d", n, before)
 	}
 }
+
+func TestTraceRecordsExitBeforeJoinReturns(t *testing.T) {
+	// A child starts and joins a grandchild, then ends. Its trace must show
+	// the grandchild's exit before its own end: Join returns only once the
+	// exit is recorded, or a program could end with the event unwritten.
+	path := filepath.Join(t.TempDir(), "trace")
+	t.Setenv("MP_TRACE", path)
+	for range 10 {
+		r, w := pipe(t)
+		p := mp.NewProcess(startGrandchild, w, "")
+		start(t, p)
+		readAll(t, r, w)
+		joinWithin(t, p)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited := map[string]bool{} // pid of a child whose exit its parent recorded
+	ended := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 6 && f[4] == "exit":
+			exited[f[1]] = true
+		case len(f) >= 6 && f[4] == "end" && strings.Count(f[3], ":") == 0:
+			// a child (not a grandchild) ended: it must have recorded its
+			// grandchild's exit already
+			if !exited[f[1]] {
+				t.Errorf("process %s wrote end before its child's exit:\n%s", f[1], b)
+			}
+			ended++
+		}
+	}
+	if ended != 10 {
+		t.Errorf("%d children wrote end; want 10\n%s", ended, b)
+	}
+}
