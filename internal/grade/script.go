@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -48,12 +49,13 @@ var runSlots = make(chan struct{}, runtime.NumCPU())
 // script is the state of one grading script while testscript runs it.
 type script struct {
 	cfg     *Config
-	program []string // argv of the program under test
-	file    string   // the script's path
-	envKeys []string // variables passed on to the program
-	runs    []Run    // repetitions of the last run or serve
-	conns   [][]Conn // per repetition, the client connections of the last serve
-	nrun    int      // how many run or serve commands have executed
+	program []string    // argv of the program under test
+	file    string      // the script's path
+	envKeys []string    // variables passed on to the program
+	runs    []Run       // repetitions of the last run or serve
+	stop    atomic.Bool // set by a timed-out run: skip the runs not yet started
+	conns   [][]Conn    // per repetition, the client connections of the last serve
+	nrun    int         // how many run or serve commands have executed
 	seen    map[string]int
 	results []CheckResult
 	// sometimes is set while a check runs under the sometimes prefix.
@@ -85,7 +87,7 @@ func init() {
 		{"distinct", "[opts] REGEXP OP N", "the number of distinct values captured by REGEXP compares to N by OP", 3, 3, (*script).cmdDistinct},
 		{"overlap", "[-m MSG] OP N", "the most connections served at once compares to N by OP", 2, 2, (*script).cmdOverlap},
 		{"replies", "[-m MSG] TEMPLATE", "every line sent got a reply matching TEMPLATE, where {sent} and {SENT} stand for the line sent and its upper case", 1, 1, (*script).cmdReplies},
-		{"run", "[-code N|any] [ARGS...]", "run the program -n times in parallel; each run must finish in time and exit with code N (default 0)", 0, -1, (*script).cmdRun},
+		{"run", "[-code N|any] [-timeout D] [ARGS...]", "run the program -n times in parallel; each run must finish within D (default and cap: the -timeout flag) and exit with code N (default 0); after a timeout the runs not yet started are skipped", 0, -1, (*script).cmdRun},
 		{"sameset", "[opts] A B", "the values captured by A, with repetitions, are the values captured by B", 2, 2, (*script).cmdSameSet},
 		{"serve", "[-k K] [-hold DUR] [-code N|any] LINE...", "start the server -n times, each with PORT and HOST set; K clients each send the LINEs and read a reply to each; then stop it", 1, -1, (*script).cmdServe},
 		{"sometimes", "CHECK ARGS...", "the check must hold in at least one run rather than in every run", 1, -1, (*script).cmdSometimes},
@@ -286,12 +288,12 @@ func (s *script) judge(ts *testscript.TestScript, cmd string, o checkOpts, desc 
 	}
 	run := s.runs[firstRun]
 	res.Status = Fail
-	res.Run, res.Seed = firstRun+1, run.Seed
+	res.Run, res.Seed = run.Index+1, run.Seed
 	res.lines = first.Lines
 	if s.sometimes {
-		res.Message = fmt.Sprintf("this never happened in any of the %d runs; for example, in run %d (seed %d): %s", len(s.runs), firstRun+1, run.Seed, first.Why)
+		res.Message = fmt.Sprintf("this never happened in any of the %d runs; for example, in run %d (seed %d): %s", len(s.runs), run.Index+1, run.Seed, first.Why)
 	} else {
-		res.Message = fmt.Sprintf("run %d of %d (seed %d): %s", firstRun+1, len(s.runs), run.Seed, first.Why)
+		res.Message = fmt.Sprintf("run %d of %d (seed %d): %s", run.Index+1, s.cfg.Runs, run.Seed, first.Why)
 	}
 	res.Output = excerpt(s.linesOf(firstRun, o), first.Lines)
 	s.results = append(s.results, res)
@@ -497,19 +499,27 @@ func (s *script) env(ts *testscript.TestScript, seed uint64, trace string, extra
 	return append(env, extra...)
 }
 
-// parallel runs f for every repetition, at most runSlots at once.
-func (s *script) parallel(f func(k int)) {
+// parallel runs f for every repetition, at most runSlots at once. Once
+// s.stop is set, repetitions not yet started are skipped, and it returns
+// which ones ran.
+func (s *script) parallel(f func(k int)) []bool {
 	var wg sync.WaitGroup
+	ran := make([]bool, s.cfg.Runs)
 	for k := range s.cfg.Runs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			runSlots <- struct{}{}
 			defer func() { <-runSlots }()
+			if s.stop.Load() {
+				return
+			}
+			ran[k] = true
 			f(k)
 		}()
 	}
 	wg.Wait()
+	return ran
 }
 
 // parseCode reads -code N|any; any is returned as nil.
@@ -526,7 +536,22 @@ func (s *script) parseCode(ts *testscript.TestScript, cmd string, args []string,
 
 func (s *script) cmdRun(ts *testscript.TestScript, neg bool, args []string) {
 	zero := 0
-	want, args := s.parseCode(ts, "run", args, &zero)
+	want := &zero
+	timeout := s.cfg.Timeout
+	for len(args) >= 2 && (args[0] == "-code" || args[0] == "-timeout") {
+		if args[0] == "-code" {
+			want, args = s.parseCode(ts, "run", args, want)
+			continue
+		}
+		d, err := time.ParseDuration(args[1])
+		if err != nil || d <= 0 {
+			s.scriptError(ts, "run", "run: -timeout %q is not a positive duration such as 3s", args[1])
+		}
+		// The script's own limit, for programs that should end quickly;
+		// -timeout on the command line still caps it.
+		timeout = min(d, s.cfg.Timeout)
+		args = args[2:]
+	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
@@ -535,25 +560,37 @@ func (s *script) cmdRun(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	s.nrun++
 	s.conns = nil
-	s.runs = make([]Run, s.cfg.Runs)
-	s.parallel(func(k int) {
+	s.stop.Store(false)
+	runs := make([]Run, s.cfg.Runs)
+	ran := s.parallel(func(k int) {
 		seed := seedFor(s.cfg.Seed, k)
 		dir, trace := s.prepare(ts, k)
 		r := execute(runSpec{
 			argv:    append(append([]string(nil), s.program...), args...),
 			dir:     dir,
 			env:     s.env(ts, seed, trace),
-			timeout: s.cfg.Timeout,
+			timeout: timeout,
 			grace:   s.cfg.Grace,
 		})
 		r.Index, r.Seed, r.Trace = k, seed, trace
-		s.runs[k] = r
+		runs[k] = r
+		if r.TimedOut {
+			// One deadlock is enough to judge; waiting out the same
+			// timeout in every remaining run would only slow the verdict.
+			s.stop.Store(true)
+		}
 	})
-	s.verdictOfRuns(ts, "run", neg, want, fmt.Sprintf("the program finishes within %v", s.cfg.Timeout))
+	s.runs = s.runs[:0]
+	for k, r := range runs {
+		if ran[k] {
+			s.runs = append(s.runs, r)
+		}
+	}
+	s.verdictOfRuns(ts, "run", neg, want, fmt.Sprintf("the program finishes within %v", timeout), timeout)
 }
 
 // verdictOfRuns records whether every run finished in time with the wanted code.
-func (s *script) verdictOfRuns(ts *testscript.TestScript, cmd string, neg bool, want *int, desc string) {
+func (s *script) verdictOfRuns(ts *testscript.TestScript, cmd string, neg bool, want *int, desc string, timeout time.Duration) {
 	res := CheckResult{Name: desc, Command: cmd, Status: Pass}
 	for k, r := range s.runs {
 		var why string
@@ -563,7 +600,7 @@ func (s *script) verdictOfRuns(ts *testscript.TestScript, cmd string, neg bool, 
 			s.scriptError(ts, cmd, "cannot start the program %q: %v", s.program[0], r.Err)
 		case r.TimedOut:
 			res.Status = Timeout
-			why = fmt.Sprintf("timeout, possibly a deadlock: the program did not finish within %v", s.cfg.Timeout)
+			why = fmt.Sprintf("timeout, possibly a deadlock: the program did not finish within %v", timeout)
 			tail = r.Tail
 		case neg && r.Code == 0:
 			res.Status = Fail
@@ -581,7 +618,7 @@ func (s *script) verdictOfRuns(ts *testscript.TestScript, cmd string, neg bool, 
 			why += fmt.Sprintf(" (its output was cut at %d bytes)", maxOutput)
 		}
 		res.Run, res.Seed = k+1, r.Seed
-		res.Message = fmt.Sprintf("run %d of %d (seed %d): %s", k+1, len(s.runs), r.Seed, why)
+		res.Message = fmt.Sprintf("run %d of %d (seed %d): %s", r.Index+1, s.cfg.Runs, r.Seed, why)
 		if len(tail) > 0 {
 			res.lines = tail[max(0, len(tail)-3):]
 		}

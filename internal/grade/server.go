@@ -149,7 +149,7 @@ func (s *script) cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	s.parallel(func(i int) {
 		s.runs[i], s.conns[i] = s.serveOnce(ts, i, k, hold, args)
 	})
-	s.verdictOfRuns(ts, "serve", false, want, "the server starts, answers its clients and stops")
+	s.verdictOfRuns(ts, "serve", false, want, "the server starts, answers its clients and stops", s.cfg.Timeout)
 	for i, cs := range s.conns {
 		for _, c := range cs {
 			if strings.HasPrefix(c.Err, "cannot connect") || strings.HasPrefix(c.Err, "still listening") {
