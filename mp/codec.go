@@ -167,7 +167,7 @@ func (e *encoder) encodeValue(v reflect.Value) error {
 		case dt.Kind() == reflect.Chan || dt.Kind() == reflect.Func || dt.Kind() == reflect.UnsafePointer:
 			return fmt.Errorf("mp: cannot send a value of type %s to another process: %s", dt, unsendableReason(dt))
 		}
-		name := typeName(dt)
+		name := cachedTypeName(dt)
 		if lookupType(name) != dt {
 			return fmt.Errorf("mp: cannot send a %s held in a variable of type %s: the receiving process would not know the type; call mp.Register with a value of type %s before mp.Main, or use a concrete type", dt, t, dt)
 		}
@@ -585,6 +585,31 @@ func Register(values ...any) {
 	}
 }
 
+// registered caches the types registerTypeDeep has seen, so that sending
+// a value of a known type costs one lookup.
+var registered sync.Map // reflect.Type → bool
+
+// ensureRegistered registers t and its parts, once.
+func ensureRegistered(t reflect.Type) {
+	if _, ok := registered.Load(t); ok {
+		return
+	}
+	registerTypeDeep(t, map[reflect.Type]bool{})
+	registered.Store(t, true)
+}
+
+// typeNames caches typeName, which builds a string for named types.
+var typeNames sync.Map // reflect.Type → string
+
+func cachedTypeName(t reflect.Type) string {
+	if n, ok := typeNames.Load(t); ok {
+		return n.(string)
+	}
+	n := typeName(t)
+	typeNames.Store(t, n)
+	return n
+}
+
 func registerType(t reflect.Type) {
 	types.Lock()
 	types.byName[typeName(t)] = t
@@ -622,11 +647,23 @@ func registerTypeDeep(t reflect.Type, seen map[reflect.Type]bool) {
 	}
 }
 
+// lookupType finds a registered type by name. Names found once are kept in
+// a sync.Map, read without locking: every value sent in an interface looks
+// its type up.
 func lookupType(name string) reflect.Type {
+	if t, ok := typeCache.Load(name); ok {
+		return t.(reflect.Type)
+	}
 	types.RLock()
-	defer types.RUnlock()
-	return types.byName[name]
+	t := types.byName[name]
+	types.RUnlock()
+	if t != nil {
+		typeCache.Store(name, t)
+	}
+	return t
 }
+
+var typeCache sync.Map // string → reflect.Type
 
 // typeName is unique within a binary: it qualifies named types with their
 // package path, which reflect.Type.String does not.

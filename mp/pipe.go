@@ -11,24 +11,31 @@ import (
 	"syscall"
 	"time"
 
+	"forklore/mp/internal/shm"
 	"golang.org/x/sys/unix"
 )
 
-// A Pipe is a pair of connected unix sockets of type SOCK_SEQPACKET: the
-// kernel keeps every message whole, so several processes may send and
-// receive on one end at once, and a peer whose every copy is closed reads as
-// EOF. A message up to inlineMax bytes travels in one packet; a larger one
-// is written to a memfd whose descriptor travels instead, so that messages
-// of any size stay atomic.
-const inlineMax = 64 << 10
-
-// Packet kinds: the first byte of every packet.
+// A Pipe's messages travel through two rings in shared memory, one per
+// direction: a message is copied in and out of memory that both processes
+// map, with no system call unless one side has to sleep. Rings keep
+// message boundaries with any number of senders and receivers, and carry
+// messages of any size.
+//
+// Beside the rings, each end holds one end of a unix socketpair that is
+// never written: the kernel closes it when the last copy of that end is
+// closed or its last holder ends, and the other side then reads EOF. A
+// blocked Recv checks for that every eofCheck, which is how a receiver
+// learns that nobody will ever send again (Python's EOFError).
 const (
-	packetInline = 0
-	packetMemfd  = 1
+	pipeRingCap = 256 << 10
+	eofCheck    = 20 * time.Millisecond
 )
 
 var errConnClosed = &misuse{"mp: connection is closed", ErrClosed}
+
+// ErrBrokenPipe is returned by Send when the other end is closed in every
+// process and the message cannot be delivered; the text is Python's.
+var ErrBrokenPipe = errors.New("mp: broken pipe: the other end is closed")
 
 // Conn is one end of a Pipe, like Python's multiprocessing.connection.Connection.
 // Send on one end makes the value available to Recv on the other.
@@ -42,14 +49,25 @@ var errConnClosed = &misuse{"mp: connection is closed", ErrClosed}
 // Its zero value is not usable: make Conns with Pipe. Its methods are safe
 // from several goroutines.
 type Conn struct {
-	f      *os.File
-	rc     syscall.RawConn
-	id     string
-	closed atomic.Bool
+	pipe    *pipeShared
+	in, out *shm.Ring
+	side    int // which end: 0 or 1
+	id      string
+	life    *os.File // this end of the lifeline socketpair
+	rc      syscall.RawConn
+	closed  atomic.Bool
 
-	rmu  sync.Mutex // guards rbuf and oob
+	rmu  sync.Mutex // guards rbuf
 	rbuf []byte
-	oob  []byte
+}
+
+// pipeShared is the region both ends map, with a count of the open ends in
+// this process: its descriptor is closed with the last one. The mapping
+// itself stays until the process ends, so that a Close racing with a Recv
+// in another goroutine cannot pull memory from under it.
+type pipeShared struct {
+	region *shm.Region
+	refs   atomic.Int32
 }
 
 var connCount atomic.Int64
@@ -60,83 +78,92 @@ func Pipe() (*Conn, *Conn) {
 	if err != nil {
 		panic(fmt.Sprintf("mp: cannot create a Pipe: %v", err))
 	}
+	r, err := shm.NewRegion(2 * shm.RingSize(pipeRingCap))
+	if err != nil {
+		panic(fmt.Sprintf("mp: cannot create a Pipe: %v", err))
+	}
+	must(shm.InitRing(r, 0, pipeRingCap))
+	must(shm.InitRing(r, shm.RingSize(pipeRingCap), pipeRingCap))
+	ps := &pipeShared{region: r}
 	n := connCount.Add(1)
-	return newConn(fds[0], fmt.Sprintf("conn%d.%da", selfPid, n)), newConn(fds[1], fmt.Sprintf("conn%d.%db", selfPid, n))
+	id := fmt.Sprintf("conn%d.%d", selfPid, n)
+	a, b := &Conn{}, &Conn{}
+	a.init(ps, 0, fds[0], id+"a")
+	b.init(ps, 1, fds[1], id+"b")
+	return a, b
 }
 
-func newConn(fd int, id string) *Conn {
+func (c *Conn) init(ps *pipeShared, side, fd int, id string) {
+	ps.refs.Add(1)
 	_ = syscall.SetNonblock(fd, true)
 	f := os.NewFile(uintptr(fd), "mp-conn")
 	rc, err := f.SyscallConn()
 	if err != nil {
 		panic("mp: " + err.Error())
 	}
-	return &Conn{f: f, rc: rc, id: id}
+	rings := [2]*shm.Ring{
+		must(shm.OpenRing(ps.region, 0)),
+		must(shm.OpenRing(ps.region, shm.RingSize(pipeRingCap))),
+	}
+	// End 0 sends on ring 0 and receives on ring 1; end 1 the reverse.
+	c.pipe, c.out, c.in, c.side, c.id, c.life, c.rc = ps, rings[side], rings[1-side], side, id, f, rc
+}
+
+// peerGone reports whether every copy of the other end is closed.
+func (c *Conn) peerGone() bool {
+	gone := false
+	_ = c.rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		n, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		gone = n == 0 && err == nil
+		return true
+	})
+	return gone
 }
 
 // Send sends v to the other end. Values are encoded as for process
 // arguments; v arrives as an equal value of the same type. Handles (Lock,
 // Queue, Conn, files) cannot be sent: pass them as arguments of NewProcess.
 //
-// Send waits while the socket's buffer is full, that is while the other
-// end does not receive.
+// Send waits while the pipe's buffer (256 KiB) is full, that is while the
+// other end does not receive; it returns ErrBrokenPipe if the other end is
+// closed everywhere meanwhile.
 func (c *Conn) Send(v any) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}
 	if v != nil {
-		registerTypeDeep(reflect.TypeOf(v), map[reflect.Type]bool{})
+		ensureRegistered(reflect.TypeOf(v))
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	e := encoder{buf: append((*bp)[:0], packetInline), refusal: "Conn"}
+	e := encoder{buf: (*bp)[:0], refusal: "Conn"}
 	if err := e.encodeValue(reflect.ValueOf(&v).Elem()); err != nil {
 		return err
 	}
 	*bp = e.buf
 	perturb()
-	var err error
-	if len(e.buf) <= inlineMax {
-		err = c.sendPacket(e.buf, nil)
-	} else {
-		err = c.sendMemfd(e.buf[1:])
-	}
-	if err != nil {
-		return fmt.Errorf("mp: send: %w", err)
+	// Try without a deadline first: time.Now is a noticeable part of a
+	// small message's cost.
+	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
+		err := c.out.Put(e.buf, deadline)
+		if err == nil {
+			break
+		}
+		if deadline == past {
+			continue
+		}
+		if c.closed.Load() {
+			return errConnClosed
+		}
+		if c.peerGone() {
+			return ErrBrokenPipe
+		}
 	}
 	if traceFile != nil {
 		trace("send", "conn="+c.id)
 	}
 	return nil
-}
-
-func (c *Conn) sendPacket(p, oob []byte) error {
-	var err error
-	werr := c.rc.Write(func(fd uintptr) bool {
-		err = unix.Sendmsg(int(fd), p, oob, nil, unix.MSG_NOSIGNAL)
-		return err != unix.EAGAIN
-	})
-	if werr != nil {
-		return werr
-	}
-	return err
-}
-
-// sendMemfd sends a large message as a memfd holding it.
-func (c *Conn) sendMemfd(msg []byte) error {
-	fd, err := anonFD()
-	if err != nil {
-		return err
-	}
-	defer unix.Close(fd)
-	for b := msg; len(b) > 0; {
-		n, err := unix.Write(fd, b)
-		if err != nil {
-			return err
-		}
-		b = b[n:]
-	}
-	return c.sendPacket([]byte{packetMemfd}, unix.UnixRights(fd))
 }
 
 // Recv receives the next value into the variable v points to, which must
@@ -154,67 +181,32 @@ func (c *Conn) Recv(v any) error {
 	perturb()
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	msg, err := c.recvPacket()
-	if err != nil {
-		return err
-	}
-	if err := decodeSent(msg, pv.Elem()); err != nil {
-		return err
-	}
-	if traceFile != nil {
-		trace("recv", "conn="+c.id)
-	}
-	return nil
-}
-
-// recvPacket returns the next message's bytes; c.rmu is held.
-func (c *Conn) recvPacket() ([]byte, error) {
-	if c.rbuf == nil {
-		c.rbuf = make([]byte, inlineMax+1)
-		c.oob = make([]byte, unix.CmsgSpace(4))
-	}
-	var n, oobn int
-	var err error
-	rerr := c.rc.Read(func(fd uintptr) bool {
-		n, oobn, _, _, err = unix.Recvmsg(int(fd), c.rbuf, c.oob, msgCmsgCloexec)
-		return err != unix.EAGAIN
-	})
-	if rerr != nil {
-		if errors.Is(rerr, os.ErrClosed) {
-			return nil, errConnClosed
+	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
+		msg, err := c.in.Get(c.rbuf[:0], deadline)
+		if err != nil && deadline == past {
+			continue
 		}
-		return nil, fmt.Errorf("mp: recv: %w", rerr)
+		if err != nil {
+			if c.closed.Load() {
+				return errConnClosed
+			}
+			if !c.peerGone() {
+				continue
+			}
+			// The other end is gone; what it sent before is still here.
+			if msg, err = c.in.Get(c.rbuf[:0], past); err != nil {
+				return io.EOF
+			}
+		}
+		c.rbuf = msg
+		if err := decodeSent(msg, pv.Elem()); err != nil {
+			return err
+		}
+		if traceFile != nil {
+			trace("recv", "conn="+c.id)
+		}
+		return nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("mp: recv: %w", err)
-	}
-	if n == 0 {
-		return nil, io.EOF
-	}
-	switch c.rbuf[0] {
-	case packetInline:
-		return c.rbuf[1:n], nil
-	case packetMemfd:
-		return readMemfd(c.oob[:oobn])
-	}
-	return nil, fmt.Errorf("mp: recv: unknown packet kind %d (is the other end an mp.Conn?)", c.rbuf[0])
-}
-
-func readMemfd(oob []byte) ([]byte, error) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil || len(msgs) != 1 {
-		return nil, fmt.Errorf("mp: recv: a large message lost its descriptor")
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return nil, fmt.Errorf("mp: recv: a large message lost its descriptor")
-	}
-	f := os.NewFile(uintptr(fds[0]), "mp-message")
-	defer f.Close()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return io.ReadAll(f)
 }
 
 // decodeSent decodes a value written by Send (an interface value: type name,
@@ -236,7 +228,7 @@ func decodeSent(msg []byte, dst reflect.Value) error {
 	if err != nil {
 		return err
 	}
-	if want := typeName(dst.Type()); string(name) != want {
+	if want := cachedTypeName(dst.Type()); string(name) != want {
 		return fmt.Errorf("mp: received a %s, but Recv was given a pointer to %s: receive into a variable of the type that was sent, or into an any", name, want)
 	}
 	return d.decodeValue(dst)
@@ -244,28 +236,26 @@ func decodeSent(msg []byte, dst reflect.Value) error {
 
 // Poll reports whether a value (or EOF) is ready to be received, waiting at
 // most d for one; d < 0 waits as long as it takes, and d == 0 does not
-// wait. Poll sets the read deadline of the underlying socket, so do not
-// call it while another goroutine of this process is in Recv on this Conn.
+// wait.
 func (c *Conn) Poll(d time.Duration) bool {
-	if c.closed.Load() {
-		return false
-	}
-	ready := false
-	peek := func(fd uintptr) bool {
-		var b [1]byte
-		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		if err == unix.EAGAIN {
-			return d == 0 // not ready: wait, unless told not to
-		}
-		ready = true
-		return true
-	}
+	var deadline time.Time
 	if d > 0 {
-		_ = c.f.SetReadDeadline(time.Now().Add(d))
-		defer c.f.SetReadDeadline(time.Time{})
+		deadline = time.Now().Add(d)
 	}
-	_ = c.rc.Read(peek)
-	return ready
+	pause := 20 * time.Microsecond
+	for {
+		if c.closed.Load() {
+			return false
+		}
+		if c.in.Len() > 0 || c.peerGone() {
+			return true
+		}
+		if d == 0 || d > 0 && !time.Now().Before(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, time.Millisecond)
+	}
 }
 
 // Close closes this process's copy of the end. Send and Recv on it then
@@ -275,7 +265,11 @@ func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	return c.f.Close()
+	err := c.life.Close()
+	if c.pipe.refs.Add(-1) == 0 {
+		c.pipe.region.File().Close()
+	}
+	return err
 }
 
 func (c *Conn) mpKind() string { return "Conn" }
@@ -284,15 +278,27 @@ func (c *Conn) encodeHandle(e *encoder) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}
-	if err := e.addFileOf(c.f, "Conn"); err != nil {
+	if err := e.addFileOf(c.life, "Conn"); err != nil {
 		return err
 	}
+	if err := e.addFileOf(c.pipe.region.File(), "Conn"); err != nil {
+		return err
+	}
+	e.buf = appendUvarint(e.buf, uint64(c.side))
 	e.appendString(c.id)
 	return nil
 }
 
 func (c *Conn) decodeHandle(d *decoder) error {
-	fd, err := d.file()
+	life, err := d.file()
+	if err != nil {
+		return err
+	}
+	rfd, err := d.file()
+	if err != nil {
+		return err
+	}
+	side, err := d.uvarint()
 	if err != nil {
 		return err
 	}
@@ -300,6 +306,10 @@ func (c *Conn) decodeHandle(d *decoder) error {
 	if err != nil {
 		return err
 	}
-	*c = *newConn(fd, id)
+	r, err := shm.OpenRegion(os.NewFile(uintptr(rfd), "mp-pipe"))
+	if err != nil {
+		return fmt.Errorf("mp: cannot map an inherited Conn: %w", err)
+	}
+	c.init(&pipeShared{region: r}, int(side), life, id)
 	return nil
 }

@@ -224,9 +224,9 @@ func callRecovering(fn reflect.Value, args []reflect.Value) (out []reflect.Value
 }
 
 // handleResults hands each result to the caller waiting for it, until
-// join stops it. It polls for the stop rather than waiting for a sentinel:
-// a worker terminated in the middle of a Put may have left the results
-// queue unusable.
+// join stops it with a result of ID 0. It also polls for the stop: a worker
+// terminated in the middle of a Put may have left the results queue
+// unusable, and the stop result stuck behind it.
 func (p *Pool) handleResults() {
 	defer p.handler.Done()
 	for {
@@ -237,7 +237,7 @@ func (p *Pool) handleResults() {
 			}
 			continue
 		}
-		if err != nil {
+		if err != nil || r.ID == 0 {
 			return
 		}
 		p.mu.Lock()
@@ -524,8 +524,10 @@ func (p *Pool) join() error {
 	for _, w := range p.workers {
 		w.Join()
 	}
-	// Every result is in; stop the handler.
+	// Every result is in; stop the handler. PutNowait never blocks on an
+	// unbounded queue, even if a dead worker holds the queue's lock.
 	p.stopping.Store(true)
+	_ = p.results.PutNowait(poolResult{})
 	p.handler.Wait()
 	return nil
 }

@@ -29,8 +29,3 @@ func seqpacketPair() ([2]int, error) {
 	return syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 }
 
-// msgCmsgCloexec makes descriptors received with recvmsg close-on-exec.
-const msgCmsgCloexec = unix.MSG_CMSG_CLOEXEC
-
-// anonFD returns a new anonymous file, close-on-exec.
-func anonFD() (int, error) { return unix.MemfdCreate("mp-message", unix.MFD_CLOEXEC) }

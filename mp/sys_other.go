@@ -2,10 +2,7 @@
 
 package mp
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
 // waitExited is a no-op where waitid is not available: reapExitCode then
 // waits, and a signal sent in the instant between reaping and marking the
@@ -38,20 +35,3 @@ func seqpacketPair() ([2]int, error) {
 	return fds, err
 }
 
-// msgCmsgCloexec is 0 where recvmsg cannot mark descriptors close-on-exec.
-const msgCmsgCloexec = 0
-
-// anonFD returns a new anonymous file: an unlinked temporary file.
-func anonFD() (int, error) {
-	f, err := os.CreateTemp("", "mp-message")
-	if err != nil {
-		return -1, err
-	}
-	os.Remove(f.Name())
-	fd, err := syscall.Dup(int(f.Fd()))
-	f.Close()
-	if err == nil {
-		syscall.CloseOnExec(fd)
-	}
-	return fd, err
-}

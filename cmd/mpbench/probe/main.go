@@ -17,8 +17,55 @@ import (
 
 func noop() {}
 
+// Targets of the cooperation measurements. Each waits for go before its
+// loop, so that process start is not measured.
+
+func incrementShared(v *mp.Value[int64], n int, start *mp.Event) {
+	start.Wait()
+	for range n {
+		v.Lock()
+		v.Store(v.Load() + 1)
+		v.Unlock()
+	}
+}
+
+func produceInts(q *mp.Queue[int], n int, start *mp.Event) {
+	start.Wait()
+	for i := range n {
+		q.Put(i)
+	}
+}
+
+func produceJoinable(q *mp.JoinableQueue[int], n int, start *mp.Event) {
+	start.Wait()
+	for i := range n {
+		q.Put(i)
+	}
+}
+
+func echo(c *mp.Conn) {
+	for {
+		var m any
+		if err := c.Recv(&m); err != nil || m == nil {
+			return
+		}
+		c.Send(m)
+	}
+}
+
+func sendKiB(c *mp.Conn, n int, start *mp.Event) {
+	start.Wait()
+	block := make([]byte, 1024)
+	for range n {
+		c.Send(block)
+	}
+	c.Close()
+}
+
+func square(x int) int { return x * x }
+
 func main() {
-	mp.Main(noop)
+	mp.Main(noop, incrementShared, produceInts, produceJoinable, echo, sendKiB, square)
 	defer mp.Finish()
 	scale := 1.0
 	if len(os.Args) > 1 {
@@ -31,6 +78,15 @@ func main() {
 	add := func(key string, v float64) { out = append(out, fmt.Sprintf("%q: %g", key, v)) }
 	add("start_join", median(n(200), func() { startJoin(1) }))
 	add("start_join_10", median(n(20), func() { startJoin(10) }))
+	add("lock_pair", lockPair(n(2_000_000)))
+	add("contended_increment", contended(n(200_000)))
+	add("queue_item", queueItem(n(300_000), 0))
+	add("queue_bounded_item", queueItem(n(300_000), 100))
+	add("joinable_item", joinableItem(n(300_000)))
+	add("pipe_round_trip", pipeRoundTrip(n(5_000)))
+	add("pipe_kib", pipeKiB(n(300_000)))
+	add("pool_start", median(n(20), poolStart))
+	add("pool_map_item", poolMap(n(1_000_000)))
 	fmt.Printf("{%s}\n", strings.Join(out, ", "))
 }
 
@@ -38,14 +94,159 @@ func startJoin(k int) {
 	ps := make([]*mp.Process, k)
 	for i := range ps {
 		ps[i] = mp.NewProcess(noop)
-		if err := ps[i].Start(); err != nil {
-			fmt.Fprintln(os.Stderr, "probe:", err)
-			os.Exit(1)
-		}
+		must(ps[i].Start())
 	}
 	for _, p := range ps {
 		p.Join()
 	}
+}
+
+// lockPair returns seconds per uncontended Acquire+Release.
+func lockPair(n int) float64 {
+	l := mp.NewLock()
+	t := time.Now()
+	for range n {
+		l.Acquire()
+		l.Release()
+	}
+	return time.Since(t).Seconds() / float64(n)
+}
+
+// startAll starts processes that wait for the returned event, and returns a
+// function that sets it and measures until done returns, then joins them.
+func timed(ps []*mp.Process, start *mp.Event, work func()) float64 {
+	for _, p := range ps {
+		must(p.Start())
+	}
+	t := time.Now()
+	start.Set()
+	work()
+	d := time.Since(t).Seconds()
+	for _, p := range ps {
+		p.Join()
+	}
+	return d
+}
+
+// contended returns seconds per increment, 2 processes × n increments of
+// a Value under its lock.
+func contended(n int) float64 {
+	v := mp.NewValue[int64](0)
+	start := mp.NewEvent()
+	ps := []*mp.Process{mp.NewProcess(incrementShared, v, n, start), mp.NewProcess(incrementShared, v, n, start)}
+	d := timed(ps, start, func() {
+		for _, p := range ps {
+			p.Join()
+		}
+	})
+	if got := v.Load(); got != int64(2*n) {
+		fail(fmt.Errorf("contended total %d, want %d", got, 2*n))
+	}
+	return d / float64(2*n)
+}
+
+// queueItem returns seconds per item from one child producer to the parent.
+func queueItem(n, maxsize int) float64 {
+	q := mp.NewQueue[int](maxsize)
+	start := mp.NewEvent()
+	ps := []*mp.Process{mp.NewProcess(produceInts, q, n, start)}
+	return timed(ps, start, func() {
+		for range n {
+			_, err := q.Get()
+			must(err)
+		}
+	}) / float64(n)
+}
+
+// joinableItem is queueItem with a TaskDone per item.
+func joinableItem(n int) float64 {
+	q := mp.NewJoinableQueue[int](0)
+	start := mp.NewEvent()
+	ps := []*mp.Process{mp.NewProcess(produceJoinable, q, n, start)}
+	return timed(ps, start, func() {
+		for range n {
+			_, err := q.Get()
+			must(err)
+			must(q.TaskDone())
+		}
+	}) / float64(n)
+}
+
+// pipeRoundTrip returns the median seconds of sending a small value to a
+// child and receiving it back.
+func pipeRoundTrip(n int) float64 {
+	a, b := mp.Pipe()
+	p := mp.NewProcess(echo, b)
+	must(p.Start())
+	b.Close()
+	type ping struct {
+		I int
+		S string
+	}
+	mp.Register(ping{})
+	d := median(n, func() {
+		must(a.Send([]any{1, "ping"}))
+		var back any
+		must(a.Recv(&back))
+	})
+	a.Send(nil)
+	p.Join()
+	return d
+}
+
+// pipeKiB returns seconds per 1 KiB message from a child.
+func pipeKiB(n int) float64 {
+	a, b := mp.Pipe()
+	start := mp.NewEvent()
+	ps := []*mp.Process{mp.NewProcess(sendKiB, b, n, start)}
+	var d float64
+	for _, p := range ps {
+		must(p.Start())
+	}
+	b.Close()
+	t := time.Now()
+	start.Set()
+	for range n {
+		var m []byte
+		must(a.Recv(&m))
+	}
+	d = time.Since(t).Seconds()
+	ps[0].Join()
+	return d / float64(n)
+}
+
+func poolStart() {
+	p, err := mp.NewPool(mp.PoolConfig{Processes: 2})
+	must(err)
+	must(p.Close())
+	must(p.Join())
+}
+
+// poolMap returns seconds per item of Map over n items with two workers.
+func poolMap(n int) float64 {
+	p, err := mp.NewPool(mp.PoolConfig{Processes: 2})
+	must(err)
+	items := make([]int, n)
+	_, err = mp.Map(p, square, items[:100])
+	must(err)
+	t := time.Now()
+	_, err = mp.Map(p, square, items)
+	must(err)
+	d := time.Since(t).Seconds()
+	p.Close()
+	p.Join()
+	return d / float64(n)
+}
+
+func must(err error) {
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "probe:", err)
+	os.Exit(1)
 }
 
 func median(n int, f func()) float64 {

@@ -57,8 +57,15 @@ type Mutex struct {
 	// is never released.
 	OnDeadHolder func(pid int, name string)
 
-	state *uint32
-	b     []byte
+	state    *uint32
+	b        []byte
+	lastName atomic.Pointer[encodedName]
+}
+
+// encodedName is a holder name and its encoding in the region.
+type encodedName struct {
+	name  string
+	words [mutexNameWords]uint64
 }
 
 // OpenMutex returns a handle onto the Mutex at byte off of r, which must be
@@ -180,7 +187,14 @@ func (m *Mutex) Holder() (pid int, name string, held bool) {
 // only while this process holds m. Setting the name this process already
 // set costs a few loads and no writes.
 func (m *Mutex) SetHolderName(name string) {
-	want := encodeName(name)
+	// Encoding the name is most of the cost, and a process sets the same
+	// name again and again: keep the last encoding.
+	c := m.lastName.Load()
+	if c == nil || c.name != name {
+		c = &encodedName{name: name, words: encodeName(name)}
+		m.lastName.Store(c)
+	}
+	want := c.words
 	seq := word32(m.b, mutexNameSeq)
 	if atomic.LoadUint32(word32(m.b, mutexNameOwner)) == selfPid && m.nameWords() == want {
 		return

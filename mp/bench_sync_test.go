@@ -1,0 +1,47 @@
+package mp_test
+
+import (
+	"testing"
+
+	"forklore/mp"
+)
+
+// Benchmarks of the cooperation primitives within one process; cmd/mpbench
+// measures them across processes, side by side with Python.
+
+func BenchmarkLockUncontended(b *testing.B) {
+	l := mp.NewLock()
+	for b.Loop() {
+		l.Acquire()
+		l.Release()
+	}
+}
+
+func BenchmarkQueuePutGet(b *testing.B) {
+	q := mp.NewQueue[int](0)
+	for i := 0; b.Loop(); i++ {
+		q.Put(i)
+		q.Get()
+	}
+}
+
+func BenchmarkPipeKiB(b *testing.B) {
+	a, c := mp.Pipe()
+	defer a.Close()
+	defer c.Close()
+	block := make([]byte, 1024)
+	b.SetBytes(1024)
+	go func() {
+		for range b.N + 1 {
+			a.Send(block)
+		}
+	}()
+	var m []byte
+	c.Recv(&m)
+	b.ResetTimer()
+	for range b.N {
+		if err := c.Recv(&m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
