@@ -1,0 +1,97 @@
+// Mutant sync-mutex: guards buy with a package-level sync.Mutex, as a Go
+// program with goroutines would. Each buyer is a process with its own copy
+// of the mutex, so nobody waits for anybody: the lock excludes no one, and
+// buyers who read the same count sell the same ticket.
+//
+// Breaks: exactly 3 buyers get a ticket
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"forklore/mp"
+)
+
+// db is the ticket office's file, in the working directory: {"count": 3}.
+const db = "tickets.json"
+
+type tickets struct {
+	Count int `json:"count"`
+}
+
+func load() int {
+	data, err := os.ReadFile(db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var t tickets
+	if err := json.Unmarshal(data, &t); err != nil {
+		log.Fatalf("%s: %v", db, err)
+	}
+	return t.Count
+}
+
+// save replaces the file through a rename, so that a look-up, which reads
+// without the lock, finds the old count or the new one and never a
+// half-written file.
+func save(n int) {
+	data, err := json.Marshal(tickets{Count: n})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tmp := fmt.Sprintf("%s.%d", db, os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Rename(tmp, db); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// search only looks: what it prints may be stale by the time the buyer buys.
+func search(i int) {
+	time.Sleep(time.Duration(20+rand.IntN(41)) * time.Millisecond)
+	fmt.Printf("buyer %d sees %d tickets pid=%d\n", i, load(), os.Getpid())
+}
+
+// buy reads the count again, and writes it back 30 ms later (paying takes a
+// moment). Between the read and the write no other buyer may read.
+func buy(i int) {
+	n := load()
+	if n == 0 {
+		fmt.Printf("buyer %d sold out pid=%d\n", i, os.Getpid())
+		return
+	}
+	time.Sleep(30 * time.Millisecond)
+	save(n - 1)
+	fmt.Printf("buyer %d got a ticket pid=%d\n", i, os.Getpid())
+}
+
+// mutex is a Go mutex: each process has its own.
+var mutex sync.Mutex
+
+func buyer(i int) {
+	search(i)
+	mutex.Lock()
+	defer mutex.Unlock()
+	buy(i)
+}
+
+func main() {
+	mp.Main(buyer)
+	defer mp.Finish()
+
+	for i := range 10 {
+		p := mp.NewProcess(buyer, i)
+		if err := p.Start(); err != nil {
+			mp.Finish() // log.Fatal skips deferred calls: join the started ones first
+			log.Fatal(err)
+		}
+	}
+}
