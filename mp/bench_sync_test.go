@@ -33,14 +33,13 @@ func BenchmarkPipeKiB(b *testing.B) {
 	b.SetBytes(1024)
 	go func() {
 		for range b.N + 1 {
-			a.Send(block)
+			a.SendBytes(block)
 		}
 	}()
-	var m []byte
-	c.Recv(&m)
+	c.RecvBytes()
 	b.ResetTimer()
 	for range b.N {
-		if err := c.Recv(&m); err != nil {
+		if _, err := c.RecvBytes(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -142,11 +142,16 @@ func (c *Conn) Send(v any) error {
 		return err
 	}
 	*bp = e.buf
+	return c.send(e.buf)
+}
+
+// send puts an encoded message in the outgoing ring.
+func (c *Conn) send(msg []byte) error {
 	perturb()
 	// Try without a deadline first: time.Now is a noticeable part of a
 	// small message's cost.
 	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
-		err := c.out.Put(e.buf, deadline)
+		err := c.out.Put(msg, deadline)
 		if err == nil {
 			break
 		}
@@ -166,6 +171,83 @@ func (c *Conn) Send(v any) error {
 	return nil
 }
 
+// bytesName is how Send names a []byte; SendBytes writes the same header,
+// so that Recv and RecvBytes accept what either sent.
+var bytesName = typeName(reflect.TypeFor[[]byte]())
+
+// SendBytes sends b as one message, like Python's send_bytes: the same as
+// Send(b), without the cost of encoding a general value.
+func (c *Conn) SendBytes(b []byte) error {
+	if c.closed.Load() {
+		return errConnClosed
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	m := appendUvarint((*bp)[:0], uint64(len(bytesName))+1)
+	m = append(m, bytesName...)
+	m = appendUvarint(m, uint64(len(b))+1)
+	m = append(m, b...)
+	*bp = m
+	return c.send(m)
+}
+
+// RecvBytes receives the next message, which must be a []byte sent with
+// SendBytes or Send, like Python's recv_bytes. It returns io.EOF as Recv
+// does.
+func (c *Conn) RecvBytes() ([]byte, error) {
+	var out []byte
+	err := c.recv(func(msg []byte) error {
+		b, err := bytesPayload(msg)
+		if err == nil {
+			out = append([]byte(nil), b...)
+		}
+		return err
+	})
+	return out, err
+}
+
+// RecvBytesInto receives the next []byte message into buf and returns its
+// length, like Python's recv_bytes_into. A message longer than buf is an
+// error, and is lost.
+func (c *Conn) RecvBytesInto(buf []byte) (int, error) {
+	n := 0
+	err := c.recv(func(msg []byte) error {
+		b, err := bytesPayload(msg)
+		if err != nil {
+			return err
+		}
+		if len(b) > len(buf) {
+			return fmt.Errorf("mp: RecvBytesInto: the message has %d bytes, more than the buffer's %d", len(b), len(buf))
+		}
+		n = copy(buf, b)
+		return nil
+	})
+	return n, err
+}
+
+// bytesPayload returns the bytes of a message holding a []byte.
+func bytesPayload(msg []byte) ([]byte, error) {
+	d := decoder{buf: msg}
+	n, err := d.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	name, err := d.take(n - min(n, 1))
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 || string(name) != bytesName {
+		if n == 0 {
+			name = []byte("nil")
+		}
+		return nil, fmt.Errorf("mp: RecvBytes received a %s, not a []byte: use Recv for values sent with Send", name)
+	}
+	if n, err = d.uvarint(); err != nil || n == 0 {
+		return nil, err
+	}
+	return d.take(n - 1)
+}
+
 // Recv receives the next value into the variable v points to, which must
 // have the type that was sent (or be an interface that holds it, such as
 // *any). It waits until a value comes, and returns io.EOF once every copy of
@@ -175,6 +257,12 @@ func (c *Conn) Recv(v any) error {
 	if pv.Kind() != reflect.Pointer || pv.IsNil() {
 		return fmt.Errorf("mp: Recv needs a non-nil pointer to store the value in, such as &x, not %T", v)
 	}
+	return c.recv(func(msg []byte) error { return decodeSent(msg, pv.Elem()) })
+}
+
+// recv takes the next message from the incoming ring and hands it to use,
+// which must not keep it.
+func (c *Conn) recv(use func(msg []byte) error) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}
@@ -199,7 +287,7 @@ func (c *Conn) Recv(v any) error {
 			}
 		}
 		c.rbuf = msg
-		if err := decodeSent(msg, pv.Elem()); err != nil {
+		if err := use(msg); err != nil {
 			return err
 		}
 		if traceFile != nil {

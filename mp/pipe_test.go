@@ -225,3 +225,35 @@ func TestPipeRefusesHandles(t *testing.T) {
 	}
 
 }
+
+func TestPipeBytes(t *testing.T) {
+	a, b := mp.Pipe()
+	defer a.Close()
+	defer b.Close()
+	a.SendBytes([]byte("raw"))
+	a.Send([]byte("encoded"))
+	a.SendBytes(nil)
+	a.Send("not bytes")
+	a.SendBytes([]byte("too long for the buffer"))
+	if got, err := b.RecvBytes(); string(got) != "raw" || err != nil {
+		t.Errorf("RecvBytes() = %q, %v; want raw", got, err)
+	}
+	var got []byte
+	if err := b.Recv(&got); string(got) != "encoded" || err != nil {
+		t.Errorf("Recv(&[]byte) = %q, %v; want encoded", got, err)
+	}
+	if got, err := b.RecvBytes(); len(got) != 0 || err != nil {
+		t.Errorf("RecvBytes() of an empty message = %q, %v", got, err)
+	}
+	if _, err := b.RecvBytes(); err == nil || !strings.Contains(err.Error(), "received a string") {
+		t.Errorf("RecvBytes() of a string = %v; want an error naming the type", err)
+	}
+	buf := make([]byte, 4)
+	if _, err := b.RecvBytesInto(buf); err == nil || !strings.Contains(err.Error(), "more than the buffer") {
+		t.Errorf("RecvBytesInto(small buffer) = %v; want an error", err)
+	}
+	a.SendBytes([]byte("fits"))
+	if n, err := b.RecvBytesInto(buf); n != 4 || string(buf) != "fits" || err != nil {
+		t.Errorf("RecvBytesInto = %d %q, %v", n, buf, err)
+	}
+}

@@ -47,7 +47,8 @@ func main() {
 type row struct {
 	what string
 	unit string   // unit of the printed figures
-	per  float64  // seconds per unit (1e-3 for ms)
+	per  float64  // seconds per unit (1e-3 for ms); for a rate, items per unit (1e3 for k items/s)
+	rate bool     // print per/seconds (items/s) instead of seconds/per
 	mp   string   // key of the probe's output
 	n    int      // iterations of the floor per round, before -scale
 	py   []string // keys of baseline.py, compared as py/mp
@@ -71,7 +72,24 @@ func rows(floorBin string) []row {
 			py:    []string{"start_join_10_fork", "start_join_10_spawn"},
 			floor: execFloor(floorBin, 10),
 		},
+		{what: "Lock acquire+release, uncontended", unit: "ns", per: 1e-9, mp: "lock_pair", py: []string{"lock_pair"}, goal: "≤ 50 ns"},
+		{what: "2 processes, locked increments of a shared Value", unit: "M ops/s", per: 1e6, rate: true, mp: "contended_increment", py: []string{"contended_increment"}, goal: "≥ 10M ops/s"},
+		{what: "Queue, 1 producer to 1 consumer, ints", unit: "k items/s", per: 1e3, rate: true, mp: "queue_item", py: []string{"queue_item"}, goal: "≥ 500k items/s"},
+		{what: "Queue(100), same", unit: "k items/s", per: 1e3, rate: true, mp: "queue_bounded_item", py: []string{"queue_bounded_item"}, goal: "≥ 300k items/s"},
+		{what: "JoinableQueue, TaskDone per item", unit: "k items/s", per: 1e3, rate: true, mp: "joinable_item", py: []string{"joinable_item"}, goal: "≥ 400k items/s"},
+		{what: "Pipe round trip, small value", unit: "µs", per: 1e-6, mp: "pipe_round_trip", py: []string{"pipe_round_trip"}, goal: "≤ 20 µs"},
+		{what: "Pipe, 1 KiB messages", unit: "MB/s", per: 1e6 / 1024, rate: true, mp: "pipe_kib", py: []string{"pipe_kib"}, goal: "≥ 1000 MB/s"},
+		{what: "Pool(2) start+close+join", unit: "ms", per: 1e-3, mp: "pool_start", py: []string{"pool_start_fork", "pool_start_spawn"}, goal: "≤ 1× Python fork"},
+		{what: "Pool(2) map, default chunks", unit: "M items/s", per: 1e6, rate: true, mp: "pool_map_item", py: []string{"pool_map_item"}},
 	}
+}
+
+// show converts seconds into the row's printed unit.
+func (x row) show(sec float64) float64 {
+	if x.rate {
+		return 1 / sec / x.per
+	}
+	return sec / x.per
 }
 
 func execFloor(bin string, k int) func(n int) (float64, error) {
@@ -189,23 +207,33 @@ func run(rounds int, scale float64, cgo string) error {
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "measurement\tmp\tcompared with\tits figure\tratio\tgoal")
 	for i, x := range rs {
-		fmt.Fprintf(w, "%s (%s)\t%.3g\t\t\t\t%s\n", x.what, x.unit, med(figs[i].mp)/x.per, x.goal)
+		fmt.Fprintf(w, "%s (%s)\t%.3g\t\t\t\t%s\n", x.what, x.unit, x.show(med(figs[i].mp)), x.goal)
 		for _, k := range x.py {
 			ratios := make([]float64, len(py[k]))
 			for j := range ratios {
 				ratios[j] = py[k][j] / figs[i].mp[j]
 			}
-			fmt.Fprintf(w, "\t\tPython %s\t%.3g\t%s\t\n", strings.TrimPrefix(strings.TrimPrefix(k, "start_join_10_"), "start_join_"), med(py[k])/x.per, speedup(ratios))
+			fmt.Fprintf(w, "\t\tPython %s\t%.3g\t%s\t\n", pyLabel(k), x.show(med(py[k])), speedup(ratios))
 		}
 		if x.floor != nil {
 			ratios := make([]float64, len(figs[i].floor))
 			for j := range ratios {
 				ratios[j] = figs[i].mp[j] / figs[i].floor[j]
 			}
-			fmt.Fprintf(w, "\t\tfloor: minimal static Go binary\t%.3g\t%s of the floor\t\n", med(figs[i].floor)/x.per, ratioText(ratios))
+			fmt.Fprintf(w, "\t\tfloor: minimal static Go binary\t%.3g\t%s of the floor\t\n", x.show(med(figs[i].floor)), ratioText(ratios))
 		}
 	}
 	return w.Flush()
+}
+
+// pyLabel names a Python measurement by its start method, if any.
+func pyLabel(key string) string {
+	for _, m := range []string{"fork", "forkserver", "spawn"} {
+		if strings.HasSuffix(key, "_"+m) {
+			return m
+		}
+	}
+	return "multiprocessing"
 }
 
 // speedup words ratios of Python's time to mp's: above 1, mp is faster.

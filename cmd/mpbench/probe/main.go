@@ -57,7 +57,7 @@ func sendKiB(c *mp.Conn, n int, start *mp.Event) {
 	start.Wait()
 	block := make([]byte, 1024)
 	for range n {
-		c.Send(block)
+		c.SendBytes(block)
 	}
 	c.Close()
 }
@@ -194,7 +194,8 @@ func pipeRoundTrip(n int) float64 {
 	return d
 }
 
-// pipeKiB returns seconds per 1 KiB message from a child.
+// pipeKiB returns seconds per 1 KiB message from a child, sent with
+// SendBytes and received with RecvBytes (Python's send_bytes, recv_bytes).
 func pipeKiB(n int) float64 {
 	a, b := mp.Pipe()
 	start := mp.NewEvent()
@@ -207,8 +208,8 @@ func pipeKiB(n int) float64 {
 	t := time.Now()
 	start.Set()
 	for range n {
-		var m []byte
-		must(a.Recv(&m))
+		_, err := a.RecvBytes()
+		must(err)
 	}
 	d = time.Since(t).Seconds()
 	ps[0].Join()
