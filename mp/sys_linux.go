@@ -28,4 +28,3 @@ func cloexecSocketpair() ([2]int, error) {
 func seqpacketPair() ([2]int, error) {
 	return syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_SEQPACKET|syscall.SOCK_CLOEXEC, 0)
 }
-

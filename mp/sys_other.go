@@ -34,4 +34,3 @@ func seqpacketPair() ([2]int, error) {
 	}
 	return fds, err
 }
-

@@ -2,6 +2,7 @@ package grade
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,8 +14,9 @@ import (
 var breaksHeader = regexp.MustCompile(`(?m)^// Breaks: (.+?)\s*$`)
 
 // TestCourse grades, for every exercise in the repository, the reference
-// solution (it must pass) and each mutant (it must fail, saying what its
-// header declares). With no exercises yet it passes and says so.
+// solution (it must pass), the Python original if there is one and python3
+// is on PATH (it must pass too), and each mutant (it must fail, saying what
+// its header declares). With no exercises yet it passes and says so.
 func TestCourse(t *testing.T) {
 	root, err := FindRoot(".")
 	if err != nil {
@@ -46,6 +48,26 @@ func TestCourse(t *testing.T) {
 				r, err := Grade(cfg, Exercise{Name: name, Dir: "testdata/solutions/" + name, Script: script})
 				if err != nil || r.Status != Pass {
 					t.Errorf("Grade(solution %s) = %s, %v; want pass\n%s", name, r.Status, err, describe(r))
+				}
+			})
+			t.Run("python", func(t *testing.T) {
+				t.Parallel()
+				py := filepath.Join(root, "testdata", "python", name+".py")
+				if _, err := os.Stat(py); err != nil {
+					t.Skipf("no Python original testdata/python/%s.py", name)
+				}
+				python, err := exec.LookPath("python3")
+				if err != nil {
+					t.Skip("python3 is not on PATH: the Python original is not graded")
+				}
+				// The script is the line contract, whatever the language: the
+				// original must pass it as the Go solution does. Trace checks
+				// skip themselves, since Python writes no mp trace.
+				pcfg := cfg
+				pcfg.Cmd = []string{python, py}
+				r, err := Grade(pcfg, Exercise{Name: name, Dir: "exercises/" + name, Script: script})
+				if err != nil || r.Status != Pass {
+					t.Errorf("Grade(python3 testdata/python/%s.py) = %s, %v; want pass\n%s\nreproduce: %s", name, r.Status, err, describe(r), r.Reproduce)
 				}
 			})
 			mutants, _ := filepath.Glob(filepath.Join(root, "testdata", "mutants", name, "*", "main.go"))
