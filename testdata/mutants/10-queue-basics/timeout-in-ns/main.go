@@ -1,0 +1,77 @@
+// Mutant timeout-in-ns: passes a bare number as the timeout, as Python's
+// put(timeout=3) suggests. Go converts the untyped constant 100 to a
+// time.Duration of 100 nanoseconds, so the timed put and get give up at once.
+//
+// Breaks: the timed put waits its full timeout
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"forklore/mp"
+)
+
+// timeout is how long the timed put and get wait (Python's timeout=3,
+// scaled down).
+const timeout = 100 * time.Millisecond
+
+// outcome names what a failed put or get reported, as Python names its
+// exceptions: Full or Empty.
+func outcome(err error) string {
+	switch {
+	case errors.Is(err, mp.ErrFull):
+		return "Full"
+	case errors.Is(err, mp.ErrEmpty):
+		return "Empty"
+	case err == nil:
+		return "no error"
+	}
+	return err.Error()
+}
+
+// waited returns the milliseconds since start, rounded.
+func waited(start time.Time) int64 {
+	return time.Since(start).Round(time.Millisecond).Milliseconds()
+}
+
+func main() {
+	mp.Main()
+	defer mp.Finish()
+
+	q := mp.NewQueue[string](3)
+	for _, item := range []string{"first", "second", "third"} {
+		if err := q.Put(item); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("put %s\n", item)
+	}
+
+	// The queue holds 3: a plain Put would wait for room forever. PutNowait
+	// does not wait at all (Python's put_nowait or put(block=False))...
+	err := q.PutNowait("fourth")
+	fmt.Printf("put_nowait fourth: %s\n", outcome(err))
+
+	start := time.Now()
+	err = q.PutTimeout("fourth", 100) // 100 ms, it hopes
+	fmt.Printf("put fourth timeout=%dms: %s after %d ms\n", timeout.Milliseconds(), outcome(err), waited(start))
+
+	// First in, first out.
+	for range 3 {
+		item, err := q.Get()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("get %s\n", item)
+	}
+
+	// The queue is empty: a plain Get would wait forever.
+	_, err = q.GetNowait()
+	fmt.Printf("get_nowait: %s\n", outcome(err))
+
+	start = time.Now()
+	_, err = q.GetTimeout(100)
+	fmt.Printf("get timeout=%dms: %s after %d ms\n", timeout.Milliseconds(), outcome(err), waited(start))
+}
