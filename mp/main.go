@@ -196,6 +196,7 @@ func runChild() int {
 	perturb()
 	trace("begin")
 	code := runTarget(target, args)
+	perturb()
 	trace("end", "code="+strconv.Itoa(code))
 	return code
 }
