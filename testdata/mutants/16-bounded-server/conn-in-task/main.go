@@ -1,0 +1,103 @@
+// Mutant conn-in-task: the main process accepts and hands each connection
+// to the pool as a task's argument. A task travels through a queue, which
+// refuses a socket ("objects should only be shared between processes
+// through inheritance"), so no client is ever answered.
+//
+// Breaks: every client is served
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"strings"
+
+	"forklore/mp"
+)
+
+// workers is the size of the pool: the most clients served at once, and
+// the most processes that ever serve, however many clients come.
+const workers = 2
+
+// listener is the listening socket, in each worker. setListener sets it
+// once, when the worker starts.
+var listener net.Listener
+
+// handle serves one client: it answers each line with the line in upper
+// case and the pid of the process running handle, until the client closes.
+func handle(conn net.Conn) {
+	defer conn.Close()
+	sc := bufio.NewScanner(conn)
+	for sc.Scan() {
+		fmt.Fprintf(conn, "%s pid=%d\n", strings.ToUpper(sc.Text()), os.Getpid())
+	}
+}
+
+// setListener is the pool's initializer. A task's arguments travel through
+// a queue and cannot hold a socket; the initializer's arguments are passed
+// when the worker starts, so the listener crosses as an inherited
+// descriptor, as it would to mp.NewProcess.
+func setListener(ln net.Listener) {
+	listener = ln
+}
+
+// serveOne is one task: accept one client and serve it until it leaves.
+// The worker runs nothing else meanwhile, so a pool of 2 serves at most 2
+// clients at once; the others wait in the listen queue. It returns the
+// client's address.
+func serveOne(slot int) string {
+	conn, err := listener.Accept()
+	if err != nil {
+		log.Print(err)
+		return ""
+	}
+	addr := conn.RemoteAddr().String()
+	handle(conn)
+	return addr
+}
+
+// serveConn is the task this mutant submits: serve a connection accepted
+// by the main process.
+func serveConn(conn net.Conn) string {
+	addr := conn.RemoteAddr().String()
+	handle(conn)
+	return addr
+}
+
+func main() {
+	mp.Main(setListener, serveOne, serveConn)
+	defer mp.Finish()
+
+	addr := net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT"))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("listening on %s pid=%d\n", ln.Addr(), os.Getpid())
+
+	// The workers are started once, here, and each inherits the listener:
+	// however many clients come, no other process is ever started.
+	pool, err := mp.NewPool(mp.PoolConfig{
+		Processes:   workers,
+		Initializer: setListener,
+		InitArgs:    []any{ln},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Wrong: accept here and send the connection with the task.
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			log.Fatal(err)
+		}
+		r := mp.ApplyAsync[string](pool, serveConn, conn)
+		if _, err := r.Get(); err != nil {
+			log.Print(err)
+		}
+		conn.Close()
+	}
+}
