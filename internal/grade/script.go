@@ -89,7 +89,7 @@ func init() {
 		{"replies", "[-m MSG] TEMPLATE", "every line sent got a reply matching TEMPLATE, where {sent} and {SENT} stand for the line sent and its upper case", 1, 1, (*script).cmdReplies},
 		{"run", "[-code N|any] [-timeout D] [ARGS...]", "run the program -n times in parallel; each run must finish within D (default and cap: the -timeout flag) and exit with code N (default 0); after a timeout the runs not yet started are skipped", 0, -1, (*script).cmdRun},
 		{"sameset", "[opts] A B", "the values captured by A, with repetitions, are the values captured by B", 2, 2, (*script).cmdSameSet},
-		{"serve", "[-k K] [-hold DUR] [-code N|any] LINE...", "start the server -n times, each with PORT and HOST set; K clients each send the LINEs and read a reply to each; then stop it", 1, -1, (*script).cmdServe},
+		{"serve", "[-k K] [-hold DUR] [-code N|any] [-timeout D] LINE...", "start the server -n times, each with PORT and HOST set; K clients each send the LINEs and read a reply to each within D (default and cap: the -timeout flag); then stop it; after a run whose clients got no reply, the runs not yet started are skipped", 1, -1, (*script).cmdServe},
 		{"sometimes", "CHECK ARGS...", "the check must hold in at least one run rather than in every run", 1, -1, (*script).cmdSometimes},
 		{"trace", "[-m MSG] exit CODE | mutex | noorphans | count EVENT OP N", "a rule about the mp trace of each run", 1, 4, (*script).cmdTrace},
 	}

@@ -121,6 +121,7 @@ func (s *script) needServe(ts *testscript.TestScript, cmd string) {
 
 func (s *script) cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	k, hold := 1, time.Duration(0)
+	timeout := s.cfg.Timeout
 	var want *int
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
 		if args[0] == "--" {
@@ -138,24 +139,46 @@ func (s *script) cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 			hold = d
 		case "-code":
 			want, _ = s.parseCode(ts, "serve", args[:2], nil)
+		case "-timeout":
+			d, err := time.ParseDuration(args[1])
+			if err != nil || d <= 0 {
+				s.scriptError(ts, "serve", "serve: -timeout %q is not a positive duration such as 3s", args[1])
+			}
+			timeout = min(d, s.cfg.Timeout)
 		default:
 			s.scriptError(ts, "serve", "serve: unknown option %s", args[0])
 		}
 		args = args[2:]
 	}
 	s.nrun++
-	s.runs = make([]Run, s.cfg.Runs)
-	s.conns = make([][]Conn, s.cfg.Runs)
-	s.parallel(func(i int) {
-		s.runs[i], s.conns[i] = s.serveOnce(ts, i, k, hold, args)
+	s.stop.Store(false)
+	runs := make([]Run, s.cfg.Runs)
+	conns := make([][]Conn, s.cfg.Runs)
+	ran := s.parallel(func(i int) {
+		runs[i], conns[i] = s.serveOnce(ts, i, k, hold, timeout, args)
+		runs[i].Index = i
+		for _, c := range conns[i] {
+			if c.Err != "" {
+				// A server that leaves a client without a reply is judged
+				// by that run; the others would only wait out the same limit.
+				s.stop.Store(true)
+			}
+		}
 	})
-	s.verdictOfRuns(ts, "serve", false, want, "the server starts, answers its clients and stops", s.cfg.Timeout)
+	s.runs, s.conns = s.runs[:0], s.conns[:0]
+	for i := range runs {
+		if ran[i] {
+			s.runs = append(s.runs, runs[i])
+			s.conns = append(s.conns, conns[i])
+		}
+	}
+	s.verdictOfRuns(ts, "serve", false, want, "the server starts, answers its clients and stops", timeout)
 	for i, cs := range s.conns {
 		for _, c := range cs {
 			if strings.HasPrefix(c.Err, "cannot connect") || strings.HasPrefix(c.Err, "still listening") {
 				res := CheckResult{Name: "the server accepts connections", Command: "serve", Status: Fail,
-					Run: i + 1, Seed: s.runs[i].Seed, Output: excerpt(s.runs[i].Lines, nil),
-					Message: fmt.Sprintf("run %d of %d (seed %d): client %d: %s", i+1, len(s.runs), s.runs[i].Seed, c.Client, c.Err)}
+					Run: s.runs[i].Index + 1, Seed: s.runs[i].Seed, Output: excerpt(s.runs[i].Lines, nil),
+					Message: fmt.Sprintf("run %d of %d (seed %d): client %d: %s", s.runs[i].Index+1, s.cfg.Runs, s.runs[i].Seed, c.Client, c.Err)}
 				s.results = append(s.results, res)
 				ts.Fatalf("%s", res.Message)
 			}
@@ -166,7 +189,7 @@ func (s *script) cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 // serveOnce starts the server on a free loopback port, waits until it
 // listens, lets k clients talk to it at once, stops it and checks that
 // nothing listens on the port any more.
-func (s *script) serveOnce(ts *testscript.TestScript, i, k int, hold time.Duration, lines []string) (Run, []Conn) {
+func (s *script) serveOnce(ts *testscript.TestScript, i, k int, hold, timeout time.Duration, lines []string) (Run, []Conn) {
 	seed := seedFor(s.cfg.Seed, i)
 	dir, trace := s.prepare(ts, i)
 	port, err := freePort()
@@ -182,7 +205,7 @@ func (s *script) serveOnce(ts *testscript.TestScript, i, k int, hold time.Durati
 			argv:    s.program,
 			dir:     dir,
 			env:     s.env(ts, seed, trace, "PORT="+strconv.Itoa(port), "HOST=127.0.0.1"),
-			timeout: s.cfg.Timeout,
+			timeout: timeout,
 			grace:   s.cfg.Grace,
 			stop:    stop,
 			started: started,
@@ -196,13 +219,13 @@ func (s *script) serveOnce(ts *testscript.TestScript, i, k int, hold time.Durati
 	case r = <-done:
 		ended = true
 	}
-	if ended || !waitListening(port, done, &r, &ended, min(s.cfg.Timeout, 10*time.Second)) {
+	if ended || !waitListening(port, done, &r, &ended, min(timeout, 10*time.Second)) {
 		for c := range conns {
 			conns[c] = Conn{Client: c, Err: fmt.Sprintf("cannot connect: nothing listened on 127.0.0.1:%d", port)}
 		}
 	} else {
 		var wg sync.WaitGroup
-		deadline := t0.Add(s.cfg.Timeout)
+		deadline := t0.Add(timeout)
 		for c := range conns {
 			wg.Add(1)
 			go func() {
