@@ -327,7 +327,8 @@ func decodeOutcomes(data []byte, count int, out reflect.Value, at int, fnResult 
 // Map calls fn on every item in the pool's workers and returns the
 // results in the order of items (Python's Pool.map). Items go to workers in
 // chunks, as in Python. fn must be registered with mp.Main. If a call
-// panics or returns an error, Map returns the first such error.
+// panics, Map returns the results it has and the first panic as an error.
+// For a function that also returns an error, use ApplyAsync per item.
 func Map[T, R any](p *Pool, fn func(T) R, items []T) ([]R, error) {
 	key, err := checkPoolFunc(fn, reflect.TypeFor[R]())
 	if err != nil {
