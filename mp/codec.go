@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"reflect"
-	"sort"
 	"sync"
 	"syscall"
 )
@@ -682,18 +681,6 @@ func typeName(t reflect.Type) string {
 		return "map[" + typeName(t.Key()) + "]" + typeName(t.Elem())
 	}
 	return t.String()
-}
-
-// registeredTypeNames lists the registry, for tests and diagnostics.
-func registeredTypeNames() []string {
-	types.RLock()
-	defer types.RUnlock()
-	names := make([]string, 0, len(types.byName))
-	for n := range types.byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func appendUvarint(b []byte, x uint64) []byte { return binary.AppendUvarint(b, x) }
