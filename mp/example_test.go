@@ -3,6 +3,7 @@ package mp_test
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"forklore/mp"
@@ -107,4 +108,61 @@ func ExampleProcess_Start_isolation() {
 	// Output:
 	// 0
 	// parent: 100
+}
+
+// produceWords puts words on a queue; the parent gets them.
+func produceWords(q *mp.Queue[string], words []string) {
+	for _, w := range words {
+		q.Put(w)
+	}
+}
+
+// A Queue reaches a child as an argument of NewProcess. Get the items
+// before joining the producer: a producer whose items nobody gets cannot
+// finish flushing them, and Join would wait forever (Python's pitfall too).
+func ExampleNewQueue() {
+	q := mp.NewQueue[string](0)
+	p := mp.NewProcess(produceWords, q, []string{"bone", "meat", "bread"})
+	p.Start()
+	for range 3 {
+		w, _ := q.Get()
+		fmt.Println("got", w)
+	}
+	p.Join()
+	// Output:
+	// got bone
+	// got meat
+	// got bread
+}
+
+// shout answers every message in upper case, until EOF.
+func shout(c *mp.Conn) {
+	for {
+		var s string
+		if err := c.Recv(&s); err != nil {
+			return
+		}
+		c.Send(strings.ToUpper(s))
+	}
+}
+
+// Recv returns io.EOF only when every copy of the other end is closed: the
+// parent closes its copy of the child's end right after Start, or the
+// child would never see EOF.
+func ExamplePipe() {
+	parent, child := mp.Pipe()
+	p := mp.NewProcess(shout, child)
+	p.Start()
+	child.Close()
+	for _, s := range []string{"hello", "bye"} {
+		parent.Send(s)
+		var reply string
+		parent.Recv(&reply)
+		fmt.Println(reply)
+	}
+	parent.Close() // the child's Recv now returns io.EOF, and it ends
+	p.Join()
+	// Output:
+	// HELLO
+	// BYE
 }

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		// pool_test.go
 		square, pidOf, mayFail, panics, initCounter, sleepMs,
 		// example_test.go
-		greet, &Piao{}, countdown,
+		greet, &Piao{}, countdown, produceWords, shout,
 	)
 	// Under -race each child would sleep 1 s at exit to let reports flush.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")
