@@ -49,7 +49,7 @@ var subreaper sync.Once
 // becomeSubreaper makes orphaned descendants of runs children of this
 // process, so that they can be found and reaped after their group is killed.
 func becomeSubreaper() {
-	subreaper.Do(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) })
+	subreaper.Do(setSubreaper)
 }
 
 // collector gathers the lines of both pipes in arrival order, up to maxOutput bytes.
