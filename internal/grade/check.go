@@ -1,11 +1,14 @@
 package grade
 
 import (
+
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Stream selects which of a run's outputs a check reads.
@@ -230,10 +233,26 @@ func CheckSameSet(lines []Line, a, b *regexp.Regexp) *Violation {
 		if l, ok := bw[k]; ok {
 			quote = append(quote, l)
 		}
-		return violate(fmt.Sprintf("%q appears %d times in lines matching `%s` but %d times in lines matching `%s`",
-			k, ac[k], a, bc[k], b), quote...)
+		return violate(fmt.Sprintf("%q appears %d times in lines matching `%s` but %d times in lines matching `%s`; all differences (- only in the first, + only in the second):\n%s",
+			k, ac[k], a, bc[k], b, multisetDiff(ac, bc)), quote...)
 	}
 	return nil
+}
+
+// multisetDiff shows every key whose count differs, as a go-cmp diff of
+// the two sorted multisets.
+func multisetDiff(a, b map[string]int) string {
+	expand := func(c map[string]int) []string {
+		var s []string
+		for k, n := range c {
+			for range n {
+				s = append(s, k)
+			}
+		}
+		slices.Sort(s)
+		return s
+	}
+	return strings.TrimRight(cmp.Diff(expand(a), expand(b)), "\n")
 }
 
 // CheckCompare reports whether every value captured by re is a number that

@@ -196,3 +196,19 @@ func TestSeedFor(t *testing.T) {
 		t.Errorf("seedFor(42, 1..2) repeat; want distinct seeds")
 	}
 }
+
+func TestSameSetShowsEveryDifference(t *testing.T) {
+	var ls []Line
+	for i, s := range []string{"put 1", "put 2", "put 3", "got 3", "got 3", "got 1"} {
+		ls = append(ls, Line{N: i + 1, Text: s})
+	}
+	v := CheckSameSet(ls, regexp.MustCompile(`put (\d)`), regexp.MustCompile(`got (\d)`))
+	if v == nil {
+		t.Fatal("CheckSameSet(put 1 2 3, got 3 3 1) = nil; want a violation")
+	}
+	for _, want := range []string{`"2" appears 1 times`, `-`, `"2"`, `+`, `"3"`} {
+		if !strings.Contains(v.Why, want) {
+			t.Errorf("CheckSameSet message = %q; want it to contain %q", v.Why, want)
+		}
+	}
+}
