@@ -1,7 +1,6 @@
 package grade
 
 import (
-
 	"fmt"
 	"regexp"
 	"slices"
