@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -192,10 +194,11 @@ func (s *script) cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 func (s *script) serveOnce(ts *testscript.TestScript, i, k int, hold, timeout time.Duration, lines []string) (Run, []Conn) {
 	seed := seedFor(s.cfg.Seed, i)
 	dir, trace := s.prepare(ts, i)
-	port, err := freePort()
+	port, release, err := freePort()
 	if err != nil {
 		return Run{Err: err}, nil
 	}
+	defer release()
 	stop := make(chan struct{})
 	started := make(chan int, 1)
 	done := make(chan Run, 1)
@@ -264,13 +267,35 @@ func waitListening(port int, done <-chan Run, r *Run, ended *bool, d time.Durati
 	return false
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("grade: no free port: %v", err)
+func freePort() (int, func(), error) {
+	// A port is free between the probe's close and the server's bind, and
+	// another serve run, in this grader or in another one on the machine
+	// (go test runs packages in parallel), could be handed the same port
+	// in that window. A lock file per port, held until the run ends,
+	// keeps every grader off the ports the others have handed out.
+	for try := 0; try < 100; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, nil, fmt.Errorf("grade: no free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		// The files stay (empty, one per port ever used): removing one
+		// while another grader opens it would let two lock different files
+		// for one port.
+		dir := filepath.Join(os.TempDir(), "forklore-grade-ports")
+		_ = os.MkdirAll(dir, 0o700)
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return 0, nil, fmt.Errorf("grade: cannot reserve a port: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close() // another run holds this port: pick again
+			continue
+		}
+		return port, func() { f.Close() }, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, nil, fmt.Errorf("grade: no free port after 100 tries")
 }
 
 // listening reports whether /proc/net/tcp{,6} has a listening socket on port.
