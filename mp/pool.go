@@ -503,6 +503,10 @@ func (p *Pool) Terminate() error {
 	p.mu.Lock()
 	p.state = poolTerminated
 	p.mu.Unlock()
+	// The queues are abandoned with the workers: what is still buffered for
+	// them must not hold up this process's exit.
+	p.tasks.noFlush.Store(true)
+	p.results.noFlush.Store(true)
 	for _, w := range p.workers {
 		w.Terminate()
 	}
@@ -525,10 +529,12 @@ func (p *Pool) join() error {
 	for _, w := range p.workers {
 		w.Join()
 	}
-	// Every result is in; stop the handler. PutNowait never blocks on an
-	// unbounded queue, even if a dead worker holds the queue's lock.
+	// Every result is in; stop the handler, at once if the stop result fits
+	// in the queue, else at its next poll. (A worker terminated in the
+	// middle of a Put leaves the queue's lock held, and a buffered stop
+	// result would then hold up this process's exit forever.)
 	p.stopping.Store(true)
-	_ = p.results.PutNowait(poolResult{})
+	p.results.tryPut(poolResult{})
 	p.handler.Wait()
 	return nil
 }

@@ -77,7 +77,8 @@ type Queue[T any] struct {
 	ring       *shm.Ring
 	kind       string // "Queue" or "JoinableQueue", for errors
 
-	closed atomic.Bool
+	closed  atomic.Bool
+	noFlush atomic.Bool // abandoned (a terminated Pool's): exit does not wait for its backlog
 
 	mu      sync.Mutex // guards the fields below
 	backlog [][]byte   // encoded items waiting for room in the ring, oldest first
@@ -200,11 +201,31 @@ func (q *Queue[T]) startFeeder() {
 
 // flush waits until this process's buffered items are in the ring.
 func (q *Queue[T]) flush() {
+	if q.noFlush.Load() {
+		return
+	}
 	q.mu.Lock()
 	for q.feeding {
 		q.idle.Wait()
 	}
 	q.mu.Unlock()
+}
+
+// tryPut puts v only if the ring takes it at once, never buffering it: for
+// messages that may be dropped, which must not hold up the process's exit.
+func (q *Queue[T]) tryPut(v T) bool {
+	e := encoder{refusal: q.kind}
+	if e.encodeValue(reflect.ValueOf(&v).Elem()) != nil {
+		return false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.backlog) > 0 || q.ring.Put(e.buf, past) != nil {
+		return false
+	}
+	atomic.AddInt64(q.qsize, 1)
+	atomic.AddInt64(q.unfinished, 1)
+	return true
 }
 
 // Get removes and returns the oldest item, waiting until there is one.
