@@ -148,6 +148,9 @@ func (c *Conn) Send(v any) error {
 // send puts an encoded message in the outgoing ring.
 func (c *Conn) send(msg []byte) error {
 	perturb()
+	if len(msg)+8 > pipeRingCap {
+		return c.sendLarge(msg)
+	}
 	// Try without a deadline first: time.Now is a noticeable part of a
 	// small message's cost.
 	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
@@ -246,6 +249,39 @@ func bytesPayload(msg []byte) ([]byte, error) {
 		return nil, err
 	}
 	return d.take(n - 1)
+}
+
+// sendLarge sends a message larger than the ring. The ring passes it in
+// chunks, and a Put whose deadline passes withdraws the whole message, so a
+// deadline short enough to check for EOF could make a slow receiver discard
+// it again and again. The Put waits without a deadline instead, in a
+// goroutine, while this one checks for EOF. If the other end is gone, that
+// goroutine stays blocked on the dead pipe.
+func (c *Conn) sendLarge(msg []byte) error {
+	buf := append([]byte(nil), msg...) // msg goes back to its pool when Send returns
+	done := make(chan error, 1)
+	go func() { done <- c.out.Put(buf, time.Time{}) }()
+	tick := time.NewTicker(eofCheck)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return err
+			}
+			if traceFile != nil {
+				trace("send", "conn="+c.id)
+			}
+			return nil
+		case <-tick.C:
+			if c.closed.Load() {
+				return errConnClosed
+			}
+			if c.peerGone() {
+				return ErrBrokenPipe
+			}
+		}
+	}
 }
 
 // Recv receives the next value into the variable v points to, which must
