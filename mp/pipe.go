@@ -235,14 +235,14 @@ func bytesPayload(msg []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	name, err := d.take(n - min(n, 1))
+	if n == 0 {
+		return nil, fmt.Errorf("mp: RecvBytes received a nil, not a []byte: use Recv for values sent with Send")
+	}
+	name, err := d.take(n - 1)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 || string(name) != bytesName {
-		if n == 0 {
-			name = []byte("nil")
-		}
+	if string(name) != bytesName {
 		return nil, fmt.Errorf("mp: RecvBytes received a %s, not a []byte: use Recv for values sent with Send", name)
 	}
 	if n, err = d.uvarint(); err != nil || n == 0 {

@@ -176,7 +176,7 @@ func (p *Process) Start() error {
 	self.mu.Lock()
 	self.children = append(self.children, p)
 	self.mu.Unlock()
-	if tracing() {
+	if traceFile != nil {
 		trace("start", "child="+strconv.Itoa(pid), "name="+strconv.Quote(p.Name))
 	}
 	go p.reap(sock)
@@ -231,7 +231,7 @@ func (p *Process) reap(sock *os.File) {
 		}
 	}
 	self.mu.Unlock()
-	if tracing() {
+	if traceFile != nil {
 		trace("exit", "child="+strconv.Itoa(p.pid), "code="+strconv.Itoa(p.code))
 	}
 	close(p.done)

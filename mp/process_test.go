@@ -534,7 +534,7 @@ func (*unregisteredRunner) Run() {}
 func blockOnChan(c chan int) {}
 
 func TestRunExecutesInCallingProcess(t *testing.T) {
-	r, w := pipe(t)
+	_, w := pipe(t)
 	p := mp.NewProcess(reportPid, w)
 	// reportPid uses ParentProcess, which is nil here: Run must not start
 	// anything, so the panic happens in this process.
@@ -561,7 +561,6 @@ func TestRunExecutesInCallingProcess(t *testing.T) {
 	if err := mp.NewProcess(returnError).Run(); err == nil || err.Error() != "it went wrong" {
 		t.Errorf("Run() = %v; want the target's error", err)
 	}
-	_ = r
 }
 
 func TestPidsAndParents(t *testing.T) {
@@ -817,19 +816,42 @@ func waitPid(pid int, limit time.Duration) (syscall.WaitStatus, error) {
 	}
 }
 
-func TestFinishWaitsForChildren(t *testing.T) {
+func TestChildJoinsItsChildrenBeforeExiting(t *testing.T) {
 	// Finish on this process would also join other tests' children; check
-	// it from a child instead: startDaemonGrandchild("return") calls Finish,
-	// which terminates the daemon (TestDaemonEndsWithParent/return). Here,
-	// check that a non-daemon grandchild is joined before the child exits.
+	// it in a child instead. The child starts a grandchild that sleeps, and
+	// returns without joining it: mp runs Finish after the target, so the
+	// grandchild must be gone (reaped by the child) once the child is.
+	// Without Finish it would be an orphan, reparented to this process (a
+	// subreaper), and still asleep.
 	r, w := pipe(t)
-	p := mp.NewProcess(startGrandchild, w, "")
+	p := mp.NewProcess(startUnjoinedGrandchild, w)
 	start(t, p)
-	got := readAll(t, r, w)
-	joinWithin(t, p)
-	if !strings.Contains(got, "start "+p.Name+":1 <nil>") {
-		t.Errorf("child reported %q", got)
+	w.Close()
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no grandchild pid from the child: %v", err)
 	}
+	gpid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("child said %q", line)
+	}
+	joinWithin(t, p)
+	if err := syscall.Kill(gpid, 0); err != syscall.ESRCH {
+		t.Errorf("grandchild %d still exists after its parent exited (kill: %v); want it joined by the parent's Finish", gpid, err)
+		waitPid(gpid, 10*time.Second)
+	}
+}
+
+// startUnjoinedGrandchild starts a sleeping grandchild, reports its pid and
+// returns without joining it.
+func startUnjoinedGrandchild(w *os.File) {
+	g := mp.NewProcess(sleepThenPrint, 200*time.Millisecond, w)
+	if err := g.Start(); err != nil {
+		fmt.Fprintln(w, err)
+		return
+	}
+	fmt.Fprintln(w, g.Pid())
+	w.Close()
 }
 
 func TestPassingConnections(t *testing.T) {

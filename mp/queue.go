@@ -140,26 +140,23 @@ func (q *Queue[T]) put(v T, deadline time.Time) error {
 	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	e := encoder{buf: (*bp)[:0], refusal: q.kind}
-	if err := e.encodeValue(reflect.ValueOf(&v).Elem()); err != nil {
+	msg, err := q.encode(v, (*bp)[:0])
+	if err != nil {
 		return err
 	}
-	*bp = e.buf
+	*bp = msg
 	perturb()
 	if q.slots != nil && !q.slots.AcquireDeadline(deadline) {
 		return ErrFull
 	}
-	// Counted before the item is visible, so that Join and Qsize never
-	// miss it.
-	atomic.AddInt64(q.qsize, 1)
-	atomic.AddInt64(q.unfinished, 1)
+	q.count()
 	if q.slots != nil {
 		// A place is reserved; only an item larger than the ring waits here.
-		_ = q.ring.Put(e.buf, time.Time{})
+		_ = q.ring.Put(msg, time.Time{})
 	} else {
 		q.mu.Lock()
-		if len(q.backlog) > 0 || q.ring.Put(e.buf, past) != nil {
-			q.backlog = append(q.backlog, append([]byte(nil), e.buf...))
+		if len(q.backlog) > 0 || q.ring.Put(msg, past) != nil {
+			q.backlog = append(q.backlog, append([]byte(nil), msg...))
 			q.startFeeder()
 		}
 		q.mu.Unlock()
@@ -214,18 +211,31 @@ func (q *Queue[T]) flush() {
 // tryPut puts v only if the ring takes it at once, never buffering it: for
 // messages that may be dropped, which must not hold up the process's exit.
 func (q *Queue[T]) tryPut(v T) bool {
-	e := encoder{refusal: q.kind}
-	if e.encodeValue(reflect.ValueOf(&v).Elem()) != nil {
+	msg, err := q.encode(v, nil)
+	if err != nil {
 		return false
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.backlog) > 0 || q.ring.Put(e.buf, past) != nil {
+	if len(q.backlog) > 0 || q.ring.Put(msg, past) != nil {
 		return false
 	}
+	q.count()
+	return true
+}
+
+// encode appends the encoding of v to buf; handles are refused.
+func (q *Queue[T]) encode(v T, buf []byte) ([]byte, error) {
+	e := encoder{buf: buf, refusal: q.kind}
+	err := e.encodeValue(reflect.ValueOf(&v).Elem())
+	return e.buf, err
+}
+
+// count records an item put. It is called before the item is visible in
+// the ring, so that Join and Qsize never miss it.
+func (q *Queue[T]) count() {
 	atomic.AddInt64(q.qsize, 1)
 	atomic.AddInt64(q.unfinished, 1)
-	return true
 }
 
 // Get removes and returns the oldest item, waiting until there is one.

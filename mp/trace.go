@@ -73,10 +73,6 @@ func splitmix(z uint64) uint64 {
 	return z ^ z>>31
 }
 
-// tracing reports whether events are recorded; callers test it before
-// building arguments.
-func tracing() bool { return traceFile != nil }
-
 // trace appends one event line. A line is written with one write(2) on a
 // file opened with O_APPEND, so lines from many processes never mix.
 func trace(event string, args ...string) {
