@@ -1,4 +1,4 @@
-module forklore
+module github.com/forklore/forklore
 
 go 1.26.8
 

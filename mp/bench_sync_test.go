@@ -3,7 +3,7 @@ package mp_test
 import (
 	"testing"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // Benchmarks of the cooperation primitives within one process; cmd/mpbench

@@ -3,7 +3,7 @@ package mp_test
 import (
 	"testing"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // BenchmarkStartJoin measures starting a child that does nothing and

@@ -3,7 +3,7 @@ package mp
 import (
 	"time"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // Event is a flag shared between processes, like Python's

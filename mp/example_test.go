@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // greet is a target function: the first way to make a process.

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unsafe"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // ErrReleasedTooManyTimes is returned by Release on a Lock that is not

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 
 	"golang.org/x/sys/unix"
 )

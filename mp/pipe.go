@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 	"golang.org/x/sys/unix"
 )
 

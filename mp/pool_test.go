@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // ---- targets ----

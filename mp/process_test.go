@@ -26,7 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // ---- targets (registered in TestMain) ----
@@ -492,14 +492,14 @@ func TestBadTargetsAndArguments(t *testing.T) {
 		is     error
 		want   string
 	}{
-		{"unregistered", unregistered, nil, mp.ErrNotRegistered, "mp: the target forklore/mp_test.unregistered is not registered: make mp.Main(unregistered, ...) the first statement of main"},
+		{"unregistered", unregistered, nil, mp.ErrNotRegistered, "mp: the target github.com/forklore/forklore/mp_test.unregistered is not registered: make mp.Main(unregistered, ...) the first statement of main"},
 		{"closure", func() { x++ }, nil, mp.ErrNotRegistered, "function literal"},
 		{"method value", (&fieldRunner{}).Run, nil, mp.ErrNotRegistered, "function literal or method value"},
 		{"unregistered Run type", &unregisteredRunner{}, nil, mp.ErrNotRegistered, "make mp.Main(&unregisteredRunner{}, ...)"},
 		{"not a target", 42, nil, nil, "a int cannot be a target"},
 		{"nil", nil, nil, nil, "the target is nil"},
 		{"too few arguments", reportPid, nil, nil, "takes 1 arguments (*os.File), got 0"},
-		{"wrong type", setGlobal, []any{os.Stdout, "x"}, nil, "argument 2 of forklore/mp_test.setGlobal is a string, but the parameter is a int"},
+		{"wrong type", setGlobal, []any{os.Stdout, "x"}, nil, "argument 2 of github.com/forklore/forklore/mp_test.setGlobal is a string, but the parameter is a int"},
 		{"channel", blockOnChan, []any{make(chan int)}, nil, "a channel connects goroutines of one process only"},
 		{"function inside any", reportArgs, []any{os.Stdout, payload{Any: noop}, []byte(nil), 1}, nil, "functions do not cross process boundaries"},
 		{"unregistered type inside any", reportArgs, []any{os.Stdout, payload{Any: struct{ Z int }{}}, []byte(nil), 1}, nil, "call mp.Register"},

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unsafe"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // Errors returned by Queue methods. Match them with errors.Is.

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 type item struct {

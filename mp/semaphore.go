@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // Semaphore is a counter shared between processes, like Python's

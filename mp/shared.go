@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // Every synchronisation handle (Lock, Semaphore, Event, Condition, Value,

@@ -11,7 +11,7 @@ package main
 import (
 	"os"
 
-	"forklore/internal/grade"
+	"github.com/forklore/forklore/internal/grade"
 )
 
 func main() {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"forklore/internal/grade"
+	"github.com/forklore/forklore/internal/grade"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )

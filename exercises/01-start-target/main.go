@@ -11,7 +11,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // task is the work one process does. It prints its pid on both lines, so

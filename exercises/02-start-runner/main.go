@@ -11,7 +11,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // Piao is the work of one process. Its Run method is the target, as run is

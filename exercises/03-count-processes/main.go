@@ -8,7 +8,7 @@ package main
 import (
 	"log"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // task is way one: a target function.

@@ -11,7 +11,7 @@ import (
 	"log"
 	"os"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // task says where it runs: the pid, and the name of the process.

@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // sentinel is the item that means "nothing more will come", as None does in

@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // producer makes three items of food, printing each line before it puts the

@@ -13,7 +13,7 @@ import (
 	"os"
 	"strings"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // handle serves one client: it answers each line with the line in upper

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 func noop() {}

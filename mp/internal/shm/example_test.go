@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"forklore/mp/internal/shm"
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // Lay out a Mutex, a Sem and a Ring back to back in one region. A child

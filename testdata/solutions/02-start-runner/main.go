@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // Piao plays the part of a Python subclass of Process: Run is the target,

@@ -6,7 +6,7 @@ import (
 	"log"
 	"os"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // report prints who this process is and who started it. Called in a child,

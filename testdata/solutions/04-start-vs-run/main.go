@@ -6,7 +6,7 @@ import (
 	"log"
 	"os"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 func task(name string) {

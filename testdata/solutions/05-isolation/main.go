@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // n is initialised afresh in every process: the child is this program

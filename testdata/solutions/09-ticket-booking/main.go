@@ -9,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // db is the ticket office's file, in the working directory: {"count": 3}.

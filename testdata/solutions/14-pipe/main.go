@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // stop asks the child that receives it to end. Like a queue's sentinel, it

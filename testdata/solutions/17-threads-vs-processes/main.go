@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // counter is one variable in one process's memory. Goroutines of that

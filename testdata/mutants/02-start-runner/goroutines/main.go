@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 type Piao struct {

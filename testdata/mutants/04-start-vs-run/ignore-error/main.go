@@ -10,7 +10,7 @@ import (
 	"log"
 	"os"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 func task(name string) {

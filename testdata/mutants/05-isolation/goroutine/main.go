@@ -10,7 +10,7 @@ import (
 	"os"
 	"sync"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 var n = 100

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"os"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 var n = 100

@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // unit stands for the tutorial's second, scaled down so that grading is fast.

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // db is the ticket office's file, in the working directory: {"count": 3}.

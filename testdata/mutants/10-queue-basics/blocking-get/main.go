@@ -11,7 +11,7 @@ import (
 	"log"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // timeout is how long the timed put and get wait (Python's timeout=3,

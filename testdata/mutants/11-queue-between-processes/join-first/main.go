@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // Message is what a child puts on the queue. It travels encoded, as Python

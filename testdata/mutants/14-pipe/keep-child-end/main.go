@@ -14,7 +14,7 @@ import (
 	"os"
 	"time"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // stop asks the child that receives it to end. Like a queue's sentinel, it

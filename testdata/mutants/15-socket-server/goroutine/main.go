@@ -13,7 +13,7 @@ import (
 	"os"
 	"strings"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // handle serves one client in a process of its own: it answers each line

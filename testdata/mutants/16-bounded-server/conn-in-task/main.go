@@ -14,7 +14,7 @@ import (
 	"os"
 	"strings"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 // workers is the size of the pool: the most clients served at once, and

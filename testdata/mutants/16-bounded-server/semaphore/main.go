@@ -14,7 +14,7 @@ import (
 	"os"
 	"strings"
 
-	"forklore/mp"
+	"github.com/forklore/forklore/mp"
 )
 
 const workers = 2
