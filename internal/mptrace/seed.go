@@ -1,0 +1,63 @@
+package mptrace
+
+import "time"
+
+// RunSeed returns the seed of run k (0-based) of a grading whose base seed
+// is base. Run 0 gets base itself, so that `grade -n 1 -seed S` replays the
+// perturbation of any run whose seed was S.
+func RunSeed(base uint64, k int) uint64 {
+	if k == 0 {
+		return base
+	}
+	return Mix(base + uint64(k)*Increment)
+}
+
+// ProcessSeed returns the starting state of one process's pseudo-random
+// sequence in a run: identity is the process's place in the tree ("" for
+// the main process, "1", "2:1" for children), so that each process draws
+// its own sequence, yet the same one in every replay of the run.
+func ProcessSeed(run uint64, identity string) uint64 {
+	h := run
+	for i := 0; i < len(identity); i++ {
+		h = (h ^ uint64(identity[i])) * 0x100000001b3
+	}
+	return h
+}
+
+// Increment is 2^64 divided by the golden ratio: a process advances its
+// state by it before each draw, and draws Mix(state).
+const Increment = 0x9e3779b97f4a7c15
+
+// Mix is the splitmix64 finaliser: it maps a counter to a well-spread
+// pseudo-random value.
+func Mix(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// The long pauses of a lull run. In one run in LullEvery, chosen by the
+// run's seed alone so that every process of the run agrees, each process
+// may pause long at up to MaxPauses sites where a quiet moment exposes a
+// program that sleeps instead of joining, or reads a lull as the end.
+const (
+	LullEvery = 3
+	MaxPauses = 1
+	MinPause  = 100 * time.Millisecond
+	MaxPause  = 500 * time.Millisecond
+	// pauseOdds is one in how many site visits of a lull run pauses.
+	pauseOdds = 3
+)
+
+// LullRun reports whether the run with this seed pauses long at all.
+func LullRun(run uint64) bool { return Mix(run^0x6c756c6c)%LullEvery == 0 }
+
+// PauseFor turns a process's next pseudo-random draw at a pause site into
+// a pause length, or reports that this visit does not pause.
+func PauseFor(x uint64) (time.Duration, bool) {
+	if x%pauseOdds != 0 {
+		return 0, false
+	}
+	span := uint64(MaxPause-MinPause) / uint64(time.Millisecond)
+	return MinPause + time.Duration((x>>32)%(span+1))*time.Millisecond, true
+}
