@@ -193,10 +193,10 @@ func runChild() int {
 		}
 		target = v
 	}
-	perturb()
+	pause("target")
 	trace("begin")
 	code := runTarget(target, args)
-	perturb()
+	pause("exit")
 	trace("end", "code="+strconv.Itoa(code))
 	return code
 }

@@ -3,23 +3,29 @@ package mp
 import (
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/forklore/forklore/internal/mptrace"
 	"golang.org/x/sys/unix"
 )
 
-// Two hooks serve the grader, and cost one branch each when unset:
+// Two hooks serve the grader, and cost one branch each when unset. Their
+// contract (variable names, line format, seeds) is package mptrace:
 //
 //   - MP_PERTURB=<seed> makes every sync point sleep a short pseudo-random
 //     time first, so that repeated runs explore different interleavings,
-//     reproducibly for a given seed.
+//     reproducibly for a given seed; and in some runs it pauses long at a
+//     few places (see pause).
 //   - MP_TRACE=<file> makes every process append one line per event to the
 //     file (docs/trace.md has the format).
 
 var (
 	perturbOn    bool
 	perturbState atomic.Uint64
+	lullRun      bool         // this run pauses long at some sites
+	pausesLeft   atomic.Int32 // long pauses this process may still take
 
 	traceFile *os.File
 )
@@ -27,20 +33,18 @@ var (
 // initHooks reads the environment; identity makes each process's
 // pseudo-random sequence differ, yet stay the same from run to run.
 func initHooks(identity string) {
-	if s := os.Getenv("MP_PERTURB"); s != "" {
+	if s := os.Getenv(mptrace.EnvPerturb); s != "" {
 		seed, err := strconv.ParseUint(s, 10, 64)
 		if err != nil {
-			os.Stderr.WriteString("mp: ignoring MP_PERTURB=" + s + ": it must be an unsigned integer seed\n")
+			os.Stderr.WriteString("mp: ignoring " + mptrace.EnvPerturb + "=" + s + ": it must be an unsigned integer seed\n")
 		} else {
 			perturbOn = true
-			h := seed
-			for _, c := range []byte(identity) {
-				h = (h ^ uint64(c)) * 0x100000001b3
-			}
-			perturbState.Store(h)
+			perturbState.Store(mptrace.ProcessSeed(seed, identity))
+			lullRun = mptrace.LullRun(seed)
+			pausesLeft.Store(mptrace.MaxPauses)
 		}
 	}
-	if path := os.Getenv("MP_TRACE"); path != "" {
+	if path := os.Getenv(mptrace.EnvTrace); path != "" {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
 			os.Stderr.WriteString("mp: cannot write the trace: " + err.Error() + "\n")
@@ -56,7 +60,7 @@ func perturb() {
 	if !perturbOn {
 		return
 	}
-	x := splitmix(perturbState.Add(0x9e3779b97f4a7c15))
+	x := mptrace.Mix(perturbState.Add(mptrace.Increment))
 	switch r := x % 100; {
 	case r < 60:
 		return
@@ -67,14 +71,31 @@ func perturb() {
 	}
 }
 
-func splitmix(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
+// pause perturbs like perturb, and in a lull run sometimes sleeps long
+// (mptrace.MinPause to MaxPause) at a site where a lull exposes a program
+// that sleeps instead of joining, or reads a quiet moment as the end: a
+// Start, a child's target, a Put or Get, a Send or Recv, an exit. The
+// pause is traced before it begins, so the grader can show it.
+func pause(site string) {
+	if !perturbOn {
+		return
+	}
+	if lullRun && pausesLeft.Load() > 0 {
+		x := mptrace.Mix(perturbState.Add(mptrace.Increment))
+		if d, ok := mptrace.PauseFor(x); ok && pausesLeft.Add(-1) >= 0 {
+			if traceFile != nil {
+				trace(mptrace.Pause, "at="+site, "ms="+strconv.FormatInt(d.Milliseconds(), 10))
+			}
+			time.Sleep(d)
+			return
+		}
+	}
+	perturb()
 }
 
-// trace appends one event line. A line is written with one write(2) on a
-// file opened with O_APPEND, so lines from many processes never mix.
+// trace appends one event line; each arg is "key=value". A line is written
+// with one write(2) on a file opened with O_APPEND, so lines from many
+// processes never mix.
 func trace(event string, args ...string) {
 	if traceFile == nil {
 		return
@@ -82,18 +103,10 @@ func trace(event string, args ...string) {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
 	b := make([]byte, 0, 128)
-	b = strconv.AppendInt(b, ts.Nano(), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(os.Getpid()), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(self.ppid), 10)
-	b = append(b, ' ')
-	b = strconv.AppendQuote(b, self.name)
-	b = append(b, ' ')
-	b = append(b, event...)
+	b = mptrace.AppendHeader(b, ts.Nano(), os.Getpid(), self.ppid, self.name, event)
 	for _, a := range args {
-		b = append(b, ' ')
-		b = append(b, a...)
+		k, v, _ := strings.Cut(a, "=")
+		b = mptrace.AppendAttr(b, k, v)
 	}
 	b = append(b, '\n')
 	_, _ = traceFile.Write(b)
