@@ -8,4 +8,7 @@ require (
 	golang.org/x/sys v0.49.0
 )
 
-require golang.org/x/tools v0.26.0 // indirect
+require (
+	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/tools v0.26.0 // indirect
+)

@@ -287,6 +287,9 @@ func (p *Process) Join() error {
 	if err != nil {
 		return err
 	}
+	if traceFile != nil && !isClosed(done) {
+		trace("block", "in=Join", "child="+strconv.Itoa(p.pid))
+	}
 	<-done
 	p.traceJoin("none", true)
 	return nil

@@ -3,17 +3,19 @@
 //
 // Usage:
 //
-//	go run ./cmd/grade [-n runs] [-seed S] [-timeout d] [-cmd 'CMD ARGS'] [-json] [-junit file] [-solutions] [-v] [packages]
+//	go run ./cmd/grade [flags] [exercises]
 //
-// See docs/checks.md for the grading scripts and the exit codes.
+// See docs/learning.md for how to read a failure, and docs/checks.md for
+// the rules files.
 package main
 
 import (
 	"os"
 
-	"github.com/forklore/forklore/internal/grade"
+	"github.com/forklore/forklore/internal/engine"
 )
 
 func main() {
-	os.Exit(grade.Main(os.Args[1:], os.Stdout, os.Stderr))
+	engine.RunShim()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/forklore/forklore/internal/engine"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,14 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/forklore/forklore/internal/grade"
-
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"grade": func() { os.Exit(grade.Main(os.Args[1:], os.Stdout, os.Stderr)) },
+		"grade": func() { engine.RunShim(); os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
 }
 
@@ -57,6 +56,7 @@ func TestScripts(t *testing.T) {
 			"clock":     cmdClock,
 			"gradejson": cmdGradeJSON,
 			"noprocs":   cmdNoProcs,
+			"lines":     cmdLines,
 		},
 	})
 }
@@ -99,6 +99,20 @@ func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Logf("%d processes, none alive", len(pids))
 }
 
+// cmdLines: lines FILE OP N — the number of lines of FILE compares to N.
+func cmdLines(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: lines FILE OP N")
+	}
+	n := len(strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), "\n"))
+	want, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	ok := map[string]bool{"==": n == want, "<=": n <= want, ">=": n >= want, "<": n < want, ">": n > want}
+	if v, known := ok[args[1]]; !known || !v {
+		ts.Fatalf("%s has %d lines; want %s %d", args[0], n, args[1], want)
+	}
+}
+
 // The -json schema as docs/grade-json.md documents it, decoded strictly.
 type (
 	jsonTop struct {
@@ -107,6 +121,8 @@ type (
 		Message   *string         `json:"message"`
 		Seed      *uint64         `json:"seed"`
 		Runs      *int            `json:"runs"`
+		Score     *int            `json:"score"`
+		MaxScore  *int            `json:"max_score"`
 		Exercises *[]jsonExercise `json:"exercises"`
 	}
 	jsonExercise struct {
@@ -116,17 +132,21 @@ type (
 		Status    *string     `json:"status"`
 		Message   *string     `json:"message"`
 		Reproduce *string     `json:"reproduce"`
+		Score     *int        `json:"score"`
+		MaxScore  *int        `json:"max_score"`
 		Tests     *[]jsonTest `json:"tests"`
 	}
 	jsonTest struct {
-		Name    *string `json:"name"`
-		Command *string `json:"command"`
-		Status  *string `json:"status"`
-		Message *string `json:"message"`
-		Output  *string `json:"output"`
-		Seed    *uint64 `json:"seed"`
-		Run     *int    `json:"run"`
-		Line    *int    `json:"line"`
+		Name        *string `json:"name"`
+		Command     *string `json:"command"`
+		Status      *string `json:"status"`
+		Message     *string `json:"message"`
+		Output      *string `json:"output"`
+		Seed        *uint64 `json:"seed"`
+		Run         *int    `json:"run"`
+		Line        *int    `json:"line"`
+		Cause       *bool   `json:"cause"`
+		Consequence *bool   `json:"consequence"`
 	}
 )
 
@@ -148,13 +168,15 @@ func cmdGradeJSON(ts *testscript.TestScript, neg bool, args []string) {
 	need("version 3", top.Version != nil && *top.Version == 3)
 	need("status", top.Status != nil && slices.Contains(statuses[:3], *top.Status))
 	need("message, seed, runs", top.Message != nil && top.Seed != nil && top.Runs != nil)
+	need("score and max_score", top.Score != nil && top.MaxScore != nil && *top.Score <= *top.MaxScore)
 	need("exercises", top.Exercises != nil)
 	for i, e := range *top.Exercises {
 		need(fmt.Sprintf("exercises[%d] fields", i), e.Name != nil && e.Path != nil && e.Script != nil &&
-			e.Message != nil && e.Reproduce != nil && e.Tests != nil && e.Status != nil && slices.Contains(statuses, *e.Status))
+			e.Message != nil && e.Reproduce != nil && e.Tests != nil && e.Status != nil && slices.Contains(statuses, *e.Status) &&
+			e.Score != nil && e.MaxScore != nil && *e.Score <= *e.MaxScore)
 		for j, c := range *e.Tests {
 			need(fmt.Sprintf("exercises[%d].tests[%d] fields", i, j), c.Name != nil && *c.Name != "" && c.Command != nil &&
-				c.Message != nil && c.Output != nil && c.Seed != nil && c.Run != nil && c.Line != nil &&
+				c.Message != nil && c.Output != nil && c.Seed != nil && c.Run != nil && c.Line != nil && c.Cause != nil && c.Consequence != nil &&
 				c.Status != nil && slices.Contains(statuses, *c.Status))
 		}
 	}

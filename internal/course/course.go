@@ -206,14 +206,14 @@ func (c *Course) abs(rel string) string { return filepath.Join(c.Root, filepath.
 // load reads an exercise's metadata and known-wrong programs.
 func (c *Course) load(e *Exercise) (problems []string) {
 	meta := e.Material + "/exercise.json"
-	b, err := os.ReadFile(c.abs(meta))
-	if err != nil {
-		return []string{fmt.Sprintf("%s: missing; every exercise has one (see docs/DEVELOPMENT.md, Adding an exercise)", meta)}
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e.Meta); err != nil {
-		return []string{fmt.Sprintf("%s: %v", meta, err)}
+	if b, err := os.ReadFile(c.abs(meta)); err != nil {
+		problems = append(problems, fmt.Sprintf("%s: missing; every exercise has one (see docs/DEVELOPMENT.md, Adding an exercise)", meta))
+	} else {
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e.Meta); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", meta, err))
+		}
 	}
 	for _, ch := range e.Meta.Channels {
 		if !slices.Contains(channels, ch) {

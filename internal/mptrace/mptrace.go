@@ -53,7 +53,7 @@ const (
 	Send      = "send"      // conn=<id> [msg=<id>]: a Pipe end sent a message
 	Recv      = "recv"      // conn=<id> [msg=<id>]: a Pipe end received a message
 	Pause     = "pause"     // at=<site> ms=<n>: a long pause injected by the perturbation, before it starts
-	Fd        = "fd"        // op=<passed|closed> what=<conn|listener|file> fd=<n> [child=<pid>]: a descriptor handed to a child, or closed
+	Block     = "block"     // in=<call> [child=<pid>]: a call is about to wait, as in in=Join
 )
 
 // MaxLine is the longest line a reader accepts; mp never writes one longer.

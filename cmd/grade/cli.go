@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/forklore/forklore/internal/course"
+	"github.com/forklore/forklore/internal/engine"
+	"github.com/forklore/forklore/internal/report"
+)
+
+const usageText = `usage: grade [flags] [exercises]
+
+grade builds each exercise, runs it many times with a perturbed schedule,
+and checks its rules in every run. Exercises are named as folders
+(./exercises/01-start-target), by number (1) or name (01-start-target);
+./exercises/... or no argument grades them all.
+
+Flags:
+`
+
+// options are the command line's flags.
+type options struct {
+	runs      int
+	seed      uint64
+	timeout   time.Duration
+	cmd       string
+	cmdSet    bool
+	json      bool
+	junit     string
+	solutions bool
+	verbose   bool
+}
+
+// exitCode for a grading stopped by a signal, as a shell reports it.
+func signalCode(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+// run is the grade command: it returns the exit code: 0 all pass, 1 some
+// fail, 2 bad usage or input, 128+N when stopped by signal N.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.IntVar(&o.runs, "n", 20, fmt.Sprintf("runs of the program per run or serve command of the rules (1 to %d)", engine.MaxRuns))
+	fs.Uint64Var(&o.seed, "seed", 0, "base seed: run 1 uses it as MP_PERTURB (0: random); replays mp's perturbation, not the OS's scheduling")
+	fs.DurationVar(&o.timeout, "timeout", 0, "time limit of each run, replacing the exercise's (higher or lower); default: the exercise's limit (3s for most), scaled up when the machine is busy")
+	fs.Func("cmd", "run this command instead of building the exercise (quoted words allowed), as in -cmd 'python3 prog.py'", func(s string) error {
+		o.cmd, o.cmdSet = s, true
+		return nil
+	})
+	fs.BoolVar(&o.json, "json", false, "print results as JSON (see docs/grade-json.md)")
+	fs.StringVar(&o.junit, "junit", "", "also write results as JUnit XML to `file`")
+	fs.BoolVar(&o.solutions, "solutions", false, "grade the reference solutions instead of your programs")
+	fs.BoolVar(&o.verbose, "v", false, "show every check")
+	help := false
+	fs.Usage = func() {
+		w := stderr
+		if help {
+			w = stdout
+		}
+		fmt.Fprint(w, usageText)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(stderr)
+	}
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			help = true
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "grade: "+format+"\n", a...)
+		return 2
+	}
+	if o.runs < 1 || o.runs > engine.MaxRuns {
+		return fail("-n must be between 1 and %d, not %d; see grade -h", engine.MaxRuns, o.runs)
+	}
+	if o.timeout < 0 {
+		return fail("-timeout must be positive, as in -timeout 10s")
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fail("%v", err)
+	}
+	p := engine.Params{Runs: o.runs, Seed: o.seed, Timeout: o.timeout}
+	for p.Seed == 0 {
+		p.Seed = rand.Uint64()
+	}
+	if o.cmdSet {
+		if p.Cmd, err = splitCommand(o.cmd); err != nil {
+			return fail("%v", err)
+		}
+		for i, w := range p.Cmd {
+			// Runs start in their own work directory: keep files named
+			// relative to here reachable.
+			if _, err := os.Stat(w); err == nil && !filepath.IsAbs(w) && (i > 0 || strings.Contains(w, "/")) {
+				p.Cmd[i], _ = filepath.Abs(w)
+			}
+		}
+	}
+	root, err := course.FindRoot(cwd)
+	if err != nil {
+		return fail("%v", err)
+	}
+	c, err := course.Load(root)
+	if c == nil {
+		return fail("%v", err)
+	}
+	targets, err := c.Resolve(cwd, fs.Args())
+	if err != nil {
+		return fail("%v", err)
+	}
+	if o.solutions {
+		for i := range targets {
+			if targets[i].Kind == course.Learner {
+				targets[i].Kind = course.Solution
+			}
+		}
+	}
+	// Output files are checked before grading, not after it.
+	var junit *os.File
+	if o.junit != "" {
+		if junit, err = os.Create(o.junit); err != nil {
+			return fail("cannot write the -junit file: %v", err)
+		}
+		defer junit.Close()
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	var caught os.Signal
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		if s, ok := <-sigs; ok {
+			caught = s
+		}
+	}()
+
+	text := &report.Text{W: stdout, Colour: colour(stdout), Verbose: o.verbose}
+	var results []report.Result
+	for _, t := range targets {
+		v, err := engine.Grade(ctx, c, t, p)
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "grade: stopped; every program it started was killed and its files removed\n")
+			if caught == nil {
+				return 130
+			}
+			return signalCode(caught)
+		}
+		r := report.Result{Target: t, Verdict: v, Err: err}
+		results = append(results, r)
+		if !o.json {
+			text.Line(&r)
+		}
+	}
+	if o.json {
+		report.JSON(stdout, results, p.Seed, o.runs)
+	} else {
+		text.Explain(results)
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		report.GitHub(stdout, results)
+	}
+	if junit != nil {
+		if err := report.JUnit(junit, results); err != nil {
+			return fail("cannot write the -junit file: %v", err)
+		}
+	}
+	return report.ExitCode(results)
+}
+
+// colour reports whether w is a terminal that wants colour.
+func colour(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

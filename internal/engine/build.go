@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+var compileErr = regexp.MustCompile(`(?m)^([^\s:]+\.go):(\d+):(\d+): .*$`)
+
+// build compiles the package pkg (relative to root) into bin. src, if not
+// nil, replaces pkg/main.go in the build (a known-wrong program), through
+// an overlay, so that nothing is written into the course. race builds
+// with the race detector. A program that does not compile is a
+// *CompileError, not an error.
+func build(ctx context.Context, root, pkg string, src []byte, race bool, bin string) (*CompileError, error) {
+	args := []string{"build", "-o", bin}
+	if race {
+		args = append(args, "-race")
+	}
+	if src != nil {
+		tmp := filepath.Join(filepath.Dir(bin), "main.go")
+		if err := os.WriteFile(tmp, src, 0o666); err != nil {
+			return nil, err
+		}
+		ov, _ := json.Marshal(map[string]map[string]string{"Replace": {filepath.Join(root, pkg, "main.go"): tmp}})
+		ovFile := filepath.Join(filepath.Dir(bin), "overlay.json")
+		if err := os.WriteFile(ovFile, ov, 0o666); err != nil {
+			return nil, err
+		}
+		args = append(args, "-overlay", ovFile)
+	}
+	args = append(args, "./"+pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = os.Environ()
+	if !race {
+		// A static binary starts each mp child sooner than one linked with
+		// libc, which importing net causes by default.
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
+	}
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return nil, nil
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ctx.Err() != nil {
+		return nil, fmt.Errorf("cannot run go build: %v", err)
+	}
+	return compileError(root, pkg, string(out)), nil
+}
+
+// compileError turns go build's output into a CompileError with paths
+// relative to the course root.
+func compileError(root, pkg, out string) *CompileError {
+	ce := &CompileError{}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(l, "# ") {
+			continue
+		}
+		l = strings.ReplaceAll(l, root+string(filepath.Separator), "")
+		l = strings.TrimPrefix(l, "./")
+		if m := compileErr.FindStringSubmatch(l); m != nil {
+			if !strings.Contains(m[1], "/") {
+				l = pkg + "/" + l // go printed the path relative to the package
+				m = compileErr.FindStringSubmatch(l)
+			}
+			if ce.File == "" {
+				ce.File = m[1]
+				ce.Line, _ = strconv.Atoi(m[2])
+				ce.Col, _ = strconv.Atoi(m[3])
+			}
+		}
+		lines = append(lines, l)
+	}
+	if ce.File == "" {
+		ce.File = pkg + "/main.go"
+	}
+	ce.Output = strings.Join(lines, "\n")
+	return ce
+}

@@ -1,0 +1,371 @@
+package engine
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The checks of lines: each is a pure function of the lines a run printed,
+// returning nil when the run keeps the rule.
+
+func prepareCount(c *call) (func(*state) error, error) {
+	return countCheck(c, "%s %d lines match `%s`", checkCount)
+}
+
+func prepareDistinct(c *call) (func(*state) error, error) {
+	return countCheck(c, "%s %d distinct values match `%s`", checkDistinct)
+}
+
+// countCheck prepares a check of the form REGEXP OP N.
+func countCheck(c *call, desc string, f func([]Line, *regexp.Regexp, Op, int) *violation) (func(*state) error, error) {
+	re, err := c.regexp(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	op, err := c.op(c.args[1])
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.count(c.args[2])
+	if err != nil {
+		return nil, err
+	}
+	return func(s *state) error {
+		return s.judge(c, fmt.Sprintf(desc, op.words(), n, re), false, func(r *Run) (*violation, error) {
+			return f(s.linesOf(c, r), re, op, n), nil
+		})
+	}, nil
+}
+
+func prepareAfter(c *call) (func(*state) error, error) {
+	return pairCheck(c, "every line matching `%[2]s` comes after all lines matching `%[1]s`", checkAfter)
+}
+
+func prepareSameSet(c *call) (func(*state) error, error) {
+	return pairCheck(c, "the values of `%s` are exactly the values of `%s`", checkSameSet)
+}
+
+func prepareDisjoint(c *call) (func(*state) error, error) {
+	return pairCheck(c, "no value of `%s` equals a value of `%s`", checkDisjoint)
+}
+
+// pairCheck prepares a check over two regexps.
+func pairCheck(c *call, desc string, f func([]Line, *regexp.Regexp, *regexp.Regexp) *violation) (func(*state) error, error) {
+	a, err := c.regexp(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.regexp(c.args[1])
+	if err != nil {
+		return nil, err
+	}
+	return func(s *state) error {
+		return s.judge(c, fmt.Sprintf(desc, a, b), false, func(r *Run) (*violation, error) {
+			return f(s.linesOf(c, r), a, b), nil
+		})
+	}, nil
+}
+
+func prepareAbsent(c *call) (func(*state) error, error) {
+	re, err := c.regexp(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	return func(s *state) error {
+		return s.judge(c, fmt.Sprintf("no line matches `%s`", re), false, func(r *Run) (*violation, error) {
+			return checkAbsent(s.linesOf(c, r), re), nil
+		})
+	}, nil
+}
+
+func prepareBefore(c *call) (func(*state) error, error) {
+	a, err := c.regexp(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	// B is a template: check that it compiles with its references filled.
+	if _, err := expand(c.args[1], a, make([]string, a.NumSubexp()+1)); err != nil {
+		return nil, c.errorf("bad regexp %q: %v", c.args[1], err)
+	}
+	return func(s *state) error {
+		return s.judge(c, fmt.Sprintf("each line matching `%s` comes before its `%s`", a, c.args[1]), false, func(r *Run) (*violation, error) {
+			return checkBefore(s.linesOf(c, r), a, c.args[1])
+		})
+	}, nil
+}
+
+func prepareCompare(c *call) (func(*state) error, error) {
+	re, err := c.regexp(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	op, err := c.op(c.args[1])
+	if err != nil {
+		return nil, err
+	}
+	x, err := strconv.ParseFloat(c.args[2], 64)
+	if err != nil {
+		return nil, c.errorf("%q is not a number", c.args[2])
+	}
+	return func(s *state) error {
+		return s.judge(c, fmt.Sprintf("every value of `%s` is %s %v", re, op, x), false, func(r *Run) (*violation, error) {
+			return checkCompare(s.linesOf(c, r), re, op, x), nil
+		})
+	}, nil
+}
+
+func prepareSometimes(c *call) (func(*state) error, error) {
+	inner, ok := lookup(c.args[0])
+	if !ok || !inner.check {
+		return nil, c.errorf("%q is not a check; sometimes takes a check such as count or after", c.args[0])
+	}
+	ic, err := inner.parse(c.Stmt, c.args[1:])
+	if err != nil {
+		return nil, &ScriptError{c.Pos, err.Error()}
+	}
+	ic.sometimes = true
+	return inner.prepare(ic)
+}
+
+// Op is a comparison operator: ==, !=, <, <=, > or >=.
+type Op string
+
+var ops = []Op{"==", "!=", "<", "<=", ">", ">="}
+
+func (op Op) holds(x, y float64) bool {
+	switch op {
+	case "==":
+		return x == y
+	case "!=":
+		return x != y
+	case "<":
+		return x < y
+	case "<=":
+		return x <= y
+	case ">":
+		return x > y
+	case ">=":
+		return x >= y
+	}
+	return false
+}
+
+// words says op in plain English, as in "at least".
+func (op Op) words() string {
+	return map[Op]string{"==": "exactly", "!=": "other than", "<": "fewer than",
+		"<=": "at most", ">": "more than", ">=": "at least"}[op]
+}
+
+// key returns the captured text of m that identifies a match: the single
+// capture group, all groups joined by spaces, or the whole match.
+func key(m []string) string {
+	if len(m) == 1 {
+		return m[0]
+	}
+	return strings.Join(m[1:], " ")
+}
+
+// matches returns the lines matching re with their submatches.
+func matches(lines []Line, re *regexp.Regexp) ([]Line, [][]string) {
+	var ls []Line
+	var ms [][]string
+	for _, l := range lines {
+		if m := re.FindStringSubmatch(l.Text); m != nil {
+			ls = append(ls, l)
+			ms = append(ms, m)
+		}
+	}
+	return ls, ms
+}
+
+// plural writes n and a noun that agrees with it: "1 line", "3 lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func checkCount(lines []Line, re *regexp.Regexp, op Op, n int) *violation {
+	ls, _ := matches(lines, re)
+	if op.holds(float64(len(ls)), float64(n)) {
+		return nil
+	}
+	verb := "match"
+	if len(ls) == 1 {
+		verb = "matches"
+	}
+	why := fmt.Sprintf("%s %s `%s`; want %s %d", plural(len(ls), "line"), verb, re, op.words(), n)
+	if len(ls) > n {
+		return violate(why, ls[n:]...)
+	}
+	return violate(why, ls...)
+}
+
+func checkAbsent(lines []Line, re *regexp.Regexp) *violation {
+	ls, _ := matches(lines, re)
+	if len(ls) == 0 {
+		return nil
+	}
+	return violate(fmt.Sprintf("line %d matches `%s`, which must never be printed", ls[0].N, re), ls...)
+}
+
+var captureRef = regexp.MustCompile(`\$(\d|\{\w+\})`)
+
+// expand replaces $1..$9 and ${name} in tmpl by the quoted captures of m.
+func expand(tmpl string, re *regexp.Regexp, m []string) (*regexp.Regexp, error) {
+	s := captureRef.ReplaceAllStringFunc(tmpl, func(ref string) string {
+		name := strings.Trim(ref[1:], "{}")
+		i, err := strconv.Atoi(name)
+		if err != nil {
+			i = re.SubexpIndex(name)
+		}
+		if i < 0 || i >= len(m) {
+			return ref
+		}
+		return regexp.QuoteMeta(m[i])
+	})
+	return regexp.Compile(s)
+}
+
+func checkBefore(lines []Line, a *regexp.Regexp, b string) (*violation, error) {
+	as, ms := matches(lines, a)
+	seen := map[string]bool{}
+	for i, al := range as {
+		bre, err := expand(b, a, ms[i])
+		if err != nil {
+			return nil, fmt.Errorf("bad pattern %q: %v", b, err)
+		}
+		bs, _ := matches(lines, bre)
+		first := !seen[key(ms[i])]
+		seen[key(ms[i])] = true
+		if first && len(bs) > 0 && bs[0].N < al.N {
+			return violate(fmt.Sprintf("line %d `%s` comes before line %d `%s`; it must come after it",
+				bs[0].N, bs[0].Text, al.N, al.Text), bs[0], al), nil
+		}
+		if len(bs) == 0 || bs[len(bs)-1].N < al.N {
+			return violate(fmt.Sprintf("line %d `%s` has no line matching `%s` after it", al.N, al.Text, bre), al), nil
+		}
+	}
+	return nil, nil
+}
+
+func checkAfter(lines []Line, a, b *regexp.Regexp) *violation {
+	bs, _ := matches(lines, b)
+	if len(bs) == 0 {
+		return violate(fmt.Sprintf("no line matches `%s`", b))
+	}
+	as, _ := matches(lines, a)
+	if len(as) > 0 && as[len(as)-1].N > bs[0].N {
+		last := as[len(as)-1]
+		return violate(fmt.Sprintf("line %d `%s` comes before line %d `%s`; it must come after all lines matching `%s`",
+			bs[0].N, bs[0].Text, last.N, last.Text, a), bs[0], last)
+	}
+	return nil
+}
+
+func multiset(ls []Line, ms [][]string) (map[string]int, map[string]Line) {
+	count := map[string]int{}
+	where := map[string]Line{}
+	for i, m := range ms {
+		k := key(m)
+		count[k]++
+		where[k] = ls[i]
+	}
+	return count, where
+}
+
+func checkSameSet(lines []Line, a, b *regexp.Regexp) *violation {
+	al, am := matches(lines, a)
+	bl, bm := matches(lines, b)
+	ac, aw := multiset(al, am)
+	bc, bw := multiset(bl, bm)
+	keys := make([]string, 0, len(ac)+len(bc))
+	for k := range ac {
+		keys = append(keys, k)
+	}
+	for k := range bc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if ac[k] == bc[k] {
+			continue
+		}
+		var quote []Line
+		if l, ok := aw[k]; ok {
+			quote = append(quote, l)
+		}
+		if l, ok := bw[k]; ok {
+			quote = append(quote, l)
+		}
+		return violate(fmt.Sprintf("%q appears %s in lines matching `%s` but %s in lines matching `%s`; all differences (- only in the first, + only in the second):\n%s",
+			k, plural(ac[k], "time"), a, plural(bc[k], "time"), b, multisetDiff(ac, bc)), quote...)
+	}
+	return nil
+}
+
+// multisetDiff shows every key whose count differs, as a go-cmp diff of
+// the two sorted multisets.
+func multisetDiff(a, b map[string]int) string {
+	expand := func(c map[string]int) []string {
+		var s []string
+		for k, n := range c {
+			for range n {
+				s = append(s, k)
+			}
+		}
+		slices.Sort(s)
+		return s
+	}
+	return strings.TrimRight(cmp.Diff(expand(a), expand(b)), "\n")
+}
+
+func checkCompare(lines []Line, re *regexp.Regexp, op Op, x float64) *violation {
+	ls, ms := matches(lines, re)
+	for i, m := range ms {
+		v, err := strconv.ParseFloat(key(m), 64)
+		if err != nil {
+			return violate(fmt.Sprintf("line %d: %q is not a number", ls[i].N, key(m)), ls[i])
+		}
+		if !op.holds(v, x) {
+			return violate(fmt.Sprintf("line %d: %v is not %s %v", ls[i].N, v, op, x), ls[i])
+		}
+	}
+	return nil
+}
+
+func checkDistinct(lines []Line, re *regexp.Regexp, op Op, n int) *violation {
+	ls, ms := matches(lines, re)
+	seen := map[string]bool{}
+	var firsts []Line
+	for i, m := range ms {
+		if !seen[key(m)] {
+			seen[key(m)] = true
+			firsts = append(firsts, ls[i])
+		}
+	}
+	if op.holds(float64(len(seen)), float64(n)) {
+		return nil
+	}
+	return violate(fmt.Sprintf("%s %s `%s`; want %s %d", plural(len(seen), "distinct value"), map[bool]string{true: "matches", false: "match"}[len(seen) == 1], re, op.words(), n), firsts...)
+}
+
+func checkDisjoint(lines []Line, a, b *regexp.Regexp) *violation {
+	al, am := matches(lines, a)
+	bl, bm := matches(lines, b)
+	for i, x := range am {
+		for j, y := range bm {
+			if key(x) == key(y) {
+				return violate(fmt.Sprintf("%q is captured both by line %d and by line %d; they must differ",
+					key(x), al[i].N, bl[j].N), al[i], bl[j])
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,306 @@
+package engine
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/forklore/forklore/internal/mptrace"
+)
+
+// The checks of the mp trace: facts the output cannot show, such as exit
+// codes, who held a lock, joins and process names.
+
+// selector picks events: a kind, and key=value attributes they must have.
+type selector struct {
+	kind  string
+	attrs []mptrace.Attr
+}
+
+func parseSelector(s string) (selector, error) {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return selector{}, fmt.Errorf("an empty event; write a kind such as start, optionally with key=value filters")
+	}
+	sel := selector{kind: f[0]}
+	for _, kv := range f[1:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return selector{}, fmt.Errorf("event filter %q is not key=value", kv)
+		}
+		sel.attrs = append(sel.attrs, mptrace.Attr{Key: k, Value: v})
+	}
+	return sel, nil
+}
+
+func (sel selector) match(e *mptrace.Event) bool {
+	if e.Kind != sel.kind {
+		return false
+	}
+	for _, a := range sel.attrs {
+		if e.Attr(a.Key) != a.Value {
+			return false
+		}
+	}
+	return true
+}
+
+func (sel selector) String() string {
+	s := sel.kind
+	for _, a := range sel.attrs {
+		s += " " + a.Key + "=" + a.Value
+	}
+	return s
+}
+
+func prepareTrace(c *call) (func(*state) error, error) {
+	var desc string
+	var check func(r *Run) *violation
+	cause := false
+	a := c.args
+	switch {
+	case a[0] == "exit" && len(a) == 2:
+		code, err := strconv.Atoi(a[1])
+		if err != nil {
+			return nil, c.errorf("exit %q is not an exit code", a[1])
+		}
+		desc, cause = fmt.Sprintf("every child exits with code %d", code), true
+		check = func(r *Run) *violation { return checkTraceExit(r.Events, code) }
+	case a[0] == "mutex" && len(a) == 1:
+		desc = "no two processes hold one lock at once"
+		check = func(r *Run) *violation { return checkTraceMutex(r.Events) }
+	case a[0] == "noorphans" && len(a) == 1:
+		desc, cause = "every child is joined and no process outlives the program", true
+		check = checkNoOrphans
+	case a[0] == "count" && len(a) == 4:
+		sel, err := parseSelector(a[1])
+		if err != nil {
+			return nil, c.errorf("%v", err)
+		}
+		op, err := c.op(a[2])
+		if err != nil {
+			return nil, err
+		}
+		n, err := c.count(a[3])
+		if err != nil {
+			return nil, err
+		}
+		desc = fmt.Sprintf("the trace has %s %d `%s` events", op.words(), n, sel)
+		check = func(r *Run) *violation { return checkTraceCount(r.Events, sel, op, n) }
+	case a[0] == "after" && len(a) == 3:
+		x, err := parseSelector(a[1])
+		if err != nil {
+			return nil, c.errorf("%v", err)
+		}
+		y, err := parseSelector(a[2])
+		if err != nil {
+			return nil, c.errorf("%v", err)
+		}
+		desc = fmt.Sprintf("every `%s` event comes after all `%s` events", y, x)
+		check = func(r *Run) *violation { return checkTraceAfter(r.Events, x, y) }
+	case a[0] == "names" && len(a) == 2:
+		re, err := c.regexp(a[1])
+		if err != nil {
+			return nil, err
+		}
+		desc = fmt.Sprintf("the names printed (`%s`) are the names the children were started with", re)
+		return func(s *state) error {
+			return s.judge(c, desc, false, func(r *Run) (*violation, error) {
+				if v := s.untraced(r); v != nil {
+					return v, nil
+				}
+				return checkTraceNames(s.linesOf(c, r), re, r.Events), nil
+			})
+		}, nil
+	default:
+		return nil, c.errorf("usage: trace %s", c.cmd.args)
+	}
+	return func(s *state) error {
+		return s.judge(c, desc, cause, func(r *Run) (*violation, error) {
+			if a[0] == "noorphans" && len(r.Strays) > 0 {
+				return strayViolation(r), nil
+			}
+			if v := s.untraced(r); v != nil {
+				return v, nil
+			}
+			return check(r), nil
+		})
+	}, nil
+}
+
+// untraced explains a run with no trace: a skip for a program that is not
+// built from Go with mp (a Python original), else a failure, since an mp
+// program always writes one and only tampering or a missing mp.Main can
+// stop it.
+func (s *state) untraced(r *Run) *violation {
+	if len(r.Events) > 0 {
+		return nil
+	}
+	if !s.g.built {
+		s.traceSkipped = true
+		return &violation{skip: "the program wrote no mp trace (only mp programs do)"}
+	}
+	return violate("the program wrote no mp trace: call mp.Main as the first statement of main, and use mp's processes")
+}
+
+func strayViolation(r *Run) *violation {
+	var names []string
+	for _, p := range r.Strays {
+		names = append(names, p.String())
+	}
+	return violate(fmt.Sprintf("%s still running after the main process exited (then killed): %s",
+		plural(len(r.Strays), "process was"), strings.Join(names, ", ")))
+}
+
+// eventLine quotes an event as a line, numbered by its place in the trace.
+func eventLine(events []mptrace.Event, i int) Line {
+	return Line{N: i + 1, Text: events[i].String(), Mono: events[i].Mono}
+}
+
+func who(e *mptrace.Event) string { return fmt.Sprintf("%s (pid %d)", e.Name, e.Pid) }
+
+func checkTraceExit(events []mptrace.Event, code int) *violation {
+	for i := range events {
+		e := &events[i]
+		if e.Kind != mptrace.Exit {
+			continue
+		}
+		if c, ok := e.Int("code"); !ok || c != code {
+			return violate(fmt.Sprintf("child pid %s exited with code %s; want %d", e.Attr("child"), e.Attr("code"), code), eventLine(events, i))
+		}
+	}
+	return nil
+}
+
+func checkTraceMutex(events []mptrace.Event) *violation {
+	holder := map[string]int{}
+	for i := range events {
+		e := &events[i]
+		id := e.Attr("lock")
+		if id == "" {
+			continue
+		}
+		switch e.Kind {
+		case mptrace.Acquire:
+			if h, ok := holder[id]; ok && events[h].Pid != e.Pid {
+				return violate(fmt.Sprintf("%s acquired lock %s while %s still held it", who(e), id, who(&events[h])), eventLine(events, h), eventLine(events, i))
+			}
+			holder[id] = i
+		case mptrace.Release:
+			if h, ok := holder[id]; ok && events[h].Pid == e.Pid {
+				delete(holder, id)
+			}
+		}
+	}
+	return nil
+}
+
+// checkNoOrphans reports whether every started child was reaped and no
+// process wrote to the trace after the main process ended.
+func checkNoOrphans(r *Run) *violation {
+	events := r.Events
+	started := map[string]int{}
+	mainEnd := -1
+	for i := range events {
+		e := &events[i]
+		switch e.Kind {
+		case mptrace.Start:
+			started[e.Attr("child")] = i
+		case mptrace.Exit:
+			delete(started, e.Attr("child"))
+		case mptrace.End:
+			if e.Name == "MainProcess" && mainEnd < 0 {
+				mainEnd = i
+			}
+		}
+		if mainEnd >= 0 && e.Pid != events[mainEnd].Pid {
+			return violate(fmt.Sprintf("%s was still running after the main process ended", who(e)), eventLine(events, mainEnd), eventLine(events, i))
+		}
+	}
+	var left []int
+	for _, i := range started {
+		left = append(left, i)
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	slices.Sort(left)
+	e := &events[left[0]]
+	return violate(fmt.Sprintf("%s started %s (pid %s) but never joined it", who(e), e.Attr("name"), e.Attr("child")), eventLine(events, left[0]))
+}
+
+func checkTraceCount(events []mptrace.Event, sel selector, op Op, n int) *violation {
+	var ls []Line
+	for i := range events {
+		if sel.match(&events[i]) {
+			ls = append(ls, eventLine(events, i))
+		}
+	}
+	if op.holds(float64(len(ls)), float64(n)) {
+		return nil
+	}
+	why := fmt.Sprintf("the trace has %s; want %s %d", plural(len(ls), "`"+sel.String()+"` event"), op.words(), n)
+	if len(ls) > n {
+		return violate(why, ls[n:]...)
+	}
+	return violate(why, ls...)
+}
+
+// checkTraceAfter: some event matches y, and each comes after every x.
+func checkTraceAfter(events []mptrace.Event, x, y selector) *violation {
+	lastX, firstY := -1, -1
+	for i := range events {
+		if x.match(&events[i]) {
+			lastX = i
+		}
+		if firstY < 0 && y.match(&events[i]) {
+			firstY = i
+		}
+	}
+	if firstY < 0 {
+		return violate(fmt.Sprintf("the trace has no `%s` event", y))
+	}
+	if lastX > firstY {
+		return violate(fmt.Sprintf("%s: `%s` comes before %s: `%s`; it must come after every `%s`",
+			who(&events[firstY]), y, who(&events[lastX]), x, x), eventLine(events, firstY), eventLine(events, lastX))
+	}
+	return nil
+}
+
+// checkTraceNames: the names captured from the output are, as a multiset,
+// the names in the trace's start events.
+func checkTraceNames(lines []Line, re *regexp.Regexp, events []mptrace.Event) *violation {
+	ls, ms := matches(lines, re)
+	printed := map[string]int{}
+	where := map[string]Line{}
+	for i, m := range ms {
+		printed[key(m)]++
+		where[key(m)] = ls[i]
+	}
+	started := map[string]int{}
+	for i := range events {
+		if events[i].Kind == mptrace.Start {
+			started[events[i].Attr("name")]++
+		}
+	}
+	var names []string
+	for k := range printed {
+		names = append(names, k)
+	}
+	for k := range started {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range slices.Compact(names) {
+		if printed[k] == started[k] {
+			continue
+		}
+		if started[k] == 0 {
+			return violate(fmt.Sprintf("%q is printed as a process name, but no child was started with that name; give the name to the process (p.Name) and print it from there", k), where[k])
+		}
+		return violate(fmt.Sprintf("a child was started with the name %q, but %s it", k, map[bool]string{true: "no line prints", false: "a different number of lines print"}[printed[k] == 0]))
+	}
+	return nil
+}

@@ -1,0 +1,336 @@
+package engine
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Conn is what one client saw of its connection to the server.
+type Conn struct {
+	Client  int           // 0-based client number
+	Sent    []string      // lines sent
+	Replies []string      // reply lines received, one per line sent while the server answered
+	Open    time.Duration // connected, since the server started
+	First   time.Duration // first reply received
+	Close   time.Duration // about to close, after the last reply
+	Err     string        // what went wrong, if anything
+}
+
+// replyLines numbers the replies of all clients, client by client.
+func replyLines(conns []Conn) []Line {
+	var ls []Line
+	for _, c := range conns {
+		for _, r := range c.Replies {
+			ls = append(ls, Line{N: len(ls) + 1, Stream: Stdout, Text: r})
+		}
+	}
+	return ls
+}
+
+func prepareServe(c *call) (func(*state) error, error) {
+	want, err := parseCode(c)
+	if err != nil {
+		return nil, err
+	}
+	want.any = want.any || !c.has("-code")
+	d, _, err := c.duration("-timeout")
+	if err != nil {
+		return nil, err
+	}
+	hold, _, err := c.duration("-hold")
+	if err != nil {
+		return nil, err
+	}
+	k := 1
+	if v, ok := c.opts["-k"]; ok {
+		if k, err = strconv.Atoi(v); err != nil || k < 1 || k > 64 {
+			return nil, c.errorf("-k %q is not a number of clients from 1 to 64", v)
+		}
+	}
+	lines := c.args
+	return func(s *state) error {
+		g := s.g
+		g.nrun++
+		limit := g.limit(d)
+		s.served = true
+		var startErr error
+		s.runs = g.runAll(func(i int) (*Run, bool) {
+			r, err := s.serveOnce(i, k, hold, limit, lines)
+			if err != nil {
+				startErr = err
+				return nil, true
+			}
+			for _, cn := range r.Conns {
+				if cn.Err != "" {
+					// A server that leaves a client without a reply is judged
+					// by that run; the others would only wait out the same limit.
+					return r, true
+				}
+			}
+			return r, false
+		})
+		if startErr != nil {
+			return startErr
+		}
+		if err := s.health(c, want, "the server starts, answers its clients and stops"); err != nil {
+			return err
+		}
+		return s.judge(c, "the server accepts connections", true, func(r *Run) (*violation, error) {
+			for _, cn := range r.Conns {
+				if strings.HasPrefix(cn.Err, "cannot connect") || strings.HasPrefix(cn.Err, "still listening") {
+					return violate(fmt.Sprintf("client %d: %s", cn.Client, cn.Err)), nil
+				}
+			}
+			return nil, nil
+		})
+	}, nil
+}
+
+// serveOnce starts the server on a free loopback port, waits until it
+// listens, lets k clients talk to it at once, stops it and checks that
+// nothing listens on the port any more.
+func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (*Run, error) {
+	g := s.g
+	port, release, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	spec, seed, err := g.runSpec(s, i, limit, nil, "PORT="+strconv.Itoa(port), "HOST=127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	stop := make(chan struct{})
+	started := make(chan int, 1)
+	spec.stop, spec.started = stop, started
+	done := make(chan *Run, 1)
+	t0 := time.Now()
+	go func() { done <- execute(g.ctx, spec) }()
+	conns := make([]Conn, k)
+	var r *Run
+	select {
+	case <-started:
+	case r = <-done:
+	}
+	if r != nil || !waitListening(port, done, &r, limit) {
+		for c := range conns {
+			conns[c] = Conn{Client: c, Err: fmt.Sprintf("cannot connect: nothing listened on 127.0.0.1:%d", port)}
+		}
+	} else {
+		var wg sync.WaitGroup
+		deadline := t0.Add(limit)
+		for c := range conns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conns[c] = client(c, port, lines, hold, t0, deadline)
+			}()
+		}
+		wg.Wait()
+	}
+	if r == nil {
+		close(stop)
+		r = <-done
+	}
+	r.Index, r.Seed = i, seed
+	if listening(port) {
+		conns = append(conns, Conn{Client: -1, Err: fmt.Sprintf("still listening: something still listens on 127.0.0.1:%d after the server was stopped", port)})
+	}
+	r.Conns = conns
+	return r, nil
+}
+
+// waitListening polls until a socket listens on port, the program exits
+// (then *r is set) or d passes. It never connects, so the server sees only
+// the clients' connections.
+func waitListening(port int, done <-chan *Run, r **Run, d time.Duration) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		if listening(port) {
+			return true
+		}
+		select {
+		case *r = <-done:
+			return false
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return false
+}
+
+func freePort() (int, func(), error) {
+	// A port is free between the probe's close and the server's bind, and
+	// another serve run, in this grader or in another one on the machine
+	// (go test runs packages in parallel), could be handed the same port
+	// in that window. A lock file per port, held until the run ends,
+	// keeps every grader off the ports the others have handed out.
+	for try := 0; try < 100; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, nil, fmt.Errorf("no free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		// The files stay (empty, one per port ever used): removing one
+		// while another grader opens it would let two lock different files
+		// for one port.
+		dir := filepath.Join(os.TempDir(), "forklore-grade-ports")
+		_ = os.MkdirAll(dir, 0o700)
+		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return 0, nil, fmt.Errorf("cannot reserve a port: %v", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close() // another run holds this port: pick again
+			continue
+		}
+		return port, func() { f.Close() }, nil
+	}
+	return 0, nil, fmt.Errorf("no free port after 100 tries")
+}
+
+// listening reports whether /proc/net/tcp{,6} has a listening socket on port.
+func listening(port int) bool {
+	hex := fmt.Sprintf(":%04X", port)
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(l)
+			if len(fs) > 3 && strings.HasSuffix(fs[1], hex) && fs[3] == "0A" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// client connects, sends each line ({i} replaced by the client number),
+// reads one reply line to each, holding the connection open for hold after
+// the first reply, then closes.
+func client(c, port int, lines []string, hold time.Duration, t0, deadline time.Time) (cn Conn) {
+	cn.Client = c
+	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Until(deadline))
+	if err != nil {
+		cn.Err = "cannot connect: " + err.Error()
+		return cn
+	}
+	cn.Open = time.Since(t0)
+	defer func() {
+		// Take the time before closing: the server cannot see the close
+		// earlier, so a reply it sends afterwards is timed later.
+		cn.Close = time.Since(t0)
+		conn.Close()
+	}()
+	conn.SetDeadline(deadline)
+	rd := bufio.NewReader(conn)
+	for i, l := range lines {
+		l = strings.ReplaceAll(l, "{i}", strconv.Itoa(c))
+		cn.Sent = append(cn.Sent, l)
+		if _, err := conn.Write([]byte(l + "\n")); err != nil {
+			cn.Err = err.Error()
+			return cn
+		}
+		reply, err := rd.ReadString('\n')
+		if err != nil {
+			cn.Err = err.Error()
+			return cn
+		}
+		cn.Replies = append(cn.Replies, strings.TrimRight(reply, "\r\n"))
+		if i == 0 {
+			cn.First = time.Since(t0)
+			time.Sleep(hold)
+		}
+	}
+	return cn
+}
+
+func prepareReplies(c *call) (func(*state) error, error) {
+	tmpl := c.args[0]
+	if _, err := regexp.Compile(strings.NewReplacer("{sent}", "x", "{SENT}", "X").Replace(tmpl)); err != nil {
+		return nil, c.errorf("bad template %q: %v", tmpl, err)
+	}
+	return func(s *state) error {
+		if !s.served {
+			return c.errorf("no serve to check; put a serve command before it")
+		}
+		return s.judge(c, fmt.Sprintf("every reply matches `%s`", tmpl), false, func(r *Run) (*violation, error) {
+			return checkReplies(r.Conns, tmpl), nil
+		})
+	}, nil
+}
+
+func checkReplies(conns []Conn, tmpl string) *violation {
+	n := 0
+	for _, c := range conns {
+		for i, sent := range c.Sent {
+			if i >= len(c.Replies) {
+				why := fmt.Sprintf("client %d sent %q but got no reply", c.Client, sent)
+				if c.Err != "" {
+					why += ": " + c.Err
+				}
+				return violate(why)
+			}
+			n++
+			re := regexp.MustCompile(strings.NewReplacer("{sent}", regexp.QuoteMeta(sent), "{SENT}", regexp.QuoteMeta(strings.ToUpper(sent))).Replace(tmpl))
+			if !re.MatchString(c.Replies[i]) {
+				l := Line{N: n, Stream: Stdout, Text: c.Replies[i]}
+				return violate(fmt.Sprintf("client %d sent %q and got reply %q, which does not match `%s`", c.Client, sent, c.Replies[i], re), l)
+			}
+		}
+	}
+	return nil
+}
+
+// served returns the most connections served at once. A connection is
+// served from its first reply until the client closed it, so a server that
+// finishes one connection before replying on the next never counts two.
+func served(conns []Conn) int {
+	most := 0
+	for _, c := range conns {
+		if c.Replies == nil {
+			continue
+		}
+		n := 0
+		for _, d := range conns {
+			if d.Replies != nil && d.First <= c.First && c.First < d.Close {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+func prepareOverlap(c *call) (func(*state) error, error) {
+	op, err := c.op(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.count(c.args[1])
+	if err != nil {
+		return nil, err
+	}
+	return func(s *state) error {
+		if !s.served {
+			return c.errorf("no serve to check; put a serve command before it")
+		}
+		return s.judge(c, fmt.Sprintf("%s %d connections are served at once", op.words(), n), false, func(r *Run) (*violation, error) {
+			got := served(r.Conns)
+			if op.holds(float64(got), float64(n)) {
+				return nil, nil
+			}
+			return violate(fmt.Sprintf("at most %d connections were served at once; want %s %d", got, op.words(), n)), nil
+		})
+	}, nil
+}

@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/forklore/forklore/internal/course"
+)
+
+// Status is the verdict of a check or of a whole grading.
+type Status string
+
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Timeout Status = "timeout" // a run did not finish within its limit
+	Skip    Status = "skip"    // the check does not apply (no trace from a program that is not Go, a single run)
+	Error   Status = "error"   // only in reports: grading could not judge (see Grade's error)
+)
+
+// Stream selects which of a run's outputs a line came from.
+type Stream uint8
+
+const (
+	Stdout Stream = 1 << iota
+	Stderr
+	Both = Stdout | Stderr
+)
+
+// Line is one line of output, numbered from 1 within the lines a check
+// reads.
+type Line struct {
+	N      int
+	Stream Stream
+	Text   string
+	// Mono is CLOCK_MONOTONIC when the grader read the line, comparable
+	// with the mp trace; zero for lines that are not program output.
+	Mono int64
+}
+
+// Pos is a place in a rules file.
+type Pos struct {
+	File string // slash-separated, relative to the course root
+	Line int
+}
+
+// Check is the verdict of one rule.
+type Check struct {
+	Rule    string // the rule in words: its -m, else its phase comment, else generated
+	Command string // the command that states it, as in "before"
+	Pos     Pos
+	Status  Status
+	Why     string // why it failed or was skipped, without the run
+	Lines   []Line // the offending lines (at most three)
+	Excerpt []Line // the output around them
+	Run     int    // the failing run, 1-based; 0 if none
+	Seed    uint64 // its seed
+	// Cause marks a failure that explains others: the program's exit code,
+	// a timeout, a crash, a process that outlived the program, a tampered
+	// trace, a broken limit.
+	Cause bool
+	// Consequence marks a failure that happened only in runs that already
+	// failed for a Cause: the report lists it after the cause, not as a
+	// finding of its own.
+	Consequence bool
+	Notes       []string // why it was skipped, what was cut
+	Weight      int      // the rule's share of the exercise's points; 1 unless -weight
+}
+
+// Failed reports whether the check did not pass or skip.
+func (c *Check) Failed() bool { return c.Status == Fail || c.Status == Timeout }
+
+// CompileError is a program that did not build: the first error's place in
+// the learner's file and the compiler's whole message.
+type CompileError struct {
+	File   string // slash-separated, relative to the course root
+	Line   int
+	Col    int
+	Output string // every message, paths relative to the course root
+}
+
+// Pause is a long pause that the perturbation injected in a run.
+type Pause struct {
+	Process string // "Process-1 (pid 123)"
+	At      string // the site: start, target, put, get, send, recv, exit
+	For     time.Duration
+}
+
+// Verdict is the outcome of grading one target.
+type Verdict struct {
+	Target  course.Target
+	Status  Status
+	Checks  []Check // every rule, in the order of the rules file
+	Compile *CompileError
+	Seed    uint64 // the base seed
+	Runs    int    // runs per run or serve command
+	// Pauses are the long pauses of the failing run, if any.
+	Pauses  []Pause
+	Failing *RunRecord // the failing run, for the timeline; nil on a pass
+	Elapsed time.Duration
+	// Reproduce is the command that repeats the failing run's
+	// perturbation (not the operating system's scheduling).
+	Reproduce string
+	Notes     []string // said once per grading, as "the trace was skipped"
+}
+
+// Headline returns the failure to show first: the first cause, else the
+// first failure; nil when the verdict is a pass.
+func (v *Verdict) Headline() *Check {
+	var first *Check
+	for i := range v.Checks {
+		c := &v.Checks[i]
+		if !c.Failed() {
+			continue
+		}
+		if c.Cause {
+			return c
+		}
+		if first == nil {
+			first = c
+		}
+	}
+	return first
+}
+
+// Passed reports whether the target passed.
+func (v *Verdict) Passed() bool { return v.Status == Pass }

@@ -1,0 +1,153 @@
+// Package report formats grading verdicts, as encoding/json formats
+// values: every reporter (text for people, JSON, JUnit XML, GitHub
+// annotations) only formats engine.Verdict values and works nothing out.
+// Whatever a graded program printed is shown escaped, so that no
+// terminal, CI runner or XML parser ever interprets it.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/forklore/forklore/internal/course"
+	"github.com/forklore/forklore/internal/engine"
+)
+
+// Result is one target's outcome: a verdict, or the error that kept
+// grading from judging it.
+type Result struct {
+	Target  course.Target
+	Verdict *engine.Verdict
+	Err     error
+}
+
+// Status returns the result's status; error when grading could not judge.
+func (r *Result) Status() engine.Status {
+	if r.Err != nil || r.Verdict == nil {
+		return engine.Error
+	}
+	return r.Verdict.Status
+}
+
+// ExitCode returns the grade command's exit code for the results: 0 when
+// all pass, 1 when some fail or time out, 2 when some could not be judged.
+func ExitCode(rs []Result) int {
+	code := 0
+	for i := range rs {
+		switch rs[i].Status() {
+		case engine.Error:
+			return 2
+		case engine.Fail, engine.Timeout:
+			code = 1
+		}
+	}
+	return code
+}
+
+// Clean escapes what a graded program printed so that it is shown, never
+// obeyed: control characters (C0 but tab, DEL, C1) and invalid UTF-8 become
+// \x1b or \u0085 escapes, and so does a backslash that would start one.
+func Clean(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f || r == '\\' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r < 0x20 && r != '\t', r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// why says a failed check's reason with its run, as "run 3 of 20 (seed
+// 42): ...".
+func why(v *engine.Verdict, c *engine.Check) string {
+	if c.Run == 0 {
+		return c.Why
+	}
+	return fmt.Sprintf("run %d of %d (seed %d): %s", c.Run, v.Runs, c.Seed, c.Why)
+}
+
+// excerpt formats a check's output excerpt, > marking the offending lines.
+func excerpt(c *engine.Check) string {
+	if len(c.Excerpt) == 0 {
+		if c.Run > 0 {
+			return "(no output)\n"
+		}
+		return ""
+	}
+	var b strings.Builder
+	for _, l := range c.Excerpt {
+		mark := "  "
+		for _, m := range c.Lines {
+			if m.N == l.N {
+				mark = "> "
+			}
+		}
+		fmt.Fprintf(&b, "%s%4d | %s\n", mark, l.N, Clean(l.Text))
+	}
+	return b.String()
+}
+
+// nextStep tells the person what to do about a result that did not pass.
+func nextStep(r *Result, lang string) string {
+	t := r.Target
+	if r.Err != nil {
+		var se *engine.ScriptError
+		if errors.As(r.Err, &se) {
+			return tr(lang, "next: the rules are broken, not your program: the exercise's author must fix %s:%d", se.Pos.File, se.Pos.Line)
+		}
+		return tr(lang, "next: grading could not judge this program; fix what the message names, then run `%s` again", gradeCommand(t))
+	}
+	v := r.Verdict
+	if v.Compile != nil {
+		return tr(lang, "next: fix %s:%d, then run `%s` again", v.Compile.File, v.Compile.Line, gradeCommand(t))
+	}
+	if t.Kind == course.Mistake {
+		return tr(lang, "next: this known-wrong program fails as it must when its failure names %q", t.Wrong.Breaks)
+	}
+	s := tr(lang, "next: edit %s, then run `%s` again", t.Source(), gradeCommand(t))
+	if t.Kind == course.Learner {
+		readme := t.Dir + "/README.md"
+		if lang == "zh" {
+			readme = t.Dir + "/README.zh.md"
+		}
+		s += tr(lang, " (the task is in %s)", readme)
+	}
+	return s
+}
+
+// gradeCommand is the command that grades the target again.
+func gradeCommand(t course.Target) string {
+	return "go run ./cmd/grade " + t.Arg()
+}
+
+// plural writes n and a noun that agrees with it.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

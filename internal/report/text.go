@@ -1,0 +1,114 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/forklore/forklore/internal/engine"
+)
+
+// Text writes the report for people.
+type Text struct {
+	W       io.Writer
+	Lang    string // "zh" for Chinese, else English
+	Colour  bool   // paint with ANSI colours
+	Verbose bool   // every check, not only failures
+}
+
+func (t *Text) paint(code, s string) string {
+	if !t.Colour {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// Line writes one line for a result, as soon as it is known.
+func (t *Text) Line(r *Result) {
+	switch r.Status() {
+	case engine.Pass:
+		fmt.Fprintf(t.W, "%s %s\n", t.paint("32", "✓"), r.Target.Label())
+	case engine.Error:
+		fmt.Fprintf(t.W, "%s %s: %s\n", t.paint("31", "✗"), r.Target.Label(), tr(t.Lang, "grading could not judge it"))
+	default:
+		h := r.Verdict.Headline()
+		if h.Status == engine.Timeout {
+			fmt.Fprintf(t.W, "%s %s: %s: %s\n", t.paint("31", "✗"), r.Target.Label(), Clean(h.Rule), tr(t.Lang, "timeout"))
+		} else {
+			fmt.Fprintf(t.W, "%s %s: %s\n", t.paint("31", "✗"), r.Target.Label(), Clean(h.Rule))
+		}
+	}
+	if r.Verdict == nil {
+		return
+	}
+	notes := r.Verdict.Notes
+	for _, c := range r.Verdict.Checks {
+		if t.Verbose {
+			fmt.Fprintf(t.W, "    %-7s %s\n", c.Status, Clean(c.Rule))
+		}
+		for _, n := range c.Notes {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(t.W, "    %s\n", t.paint("2", tr(t.Lang, "note: %s", n)))
+	}
+}
+
+// Explain writes the summary and the first failure in full, with the
+// next step.
+func (t *Text) Explain(rs []Result) {
+	var bad []*Result
+	for i := range rs {
+		if rs[i].Status() != engine.Pass {
+			bad = append(bad, &rs[i])
+		}
+	}
+	if len(bad) == 0 {
+		fmt.Fprintf(t.W, "\n%s\n", tr(t.Lang, "all %d passed", len(rs)))
+		return
+	}
+	fmt.Fprintf(t.W, "\n%s\n\n", tr(t.Lang, "%d of %d passed", len(rs)-len(bad), len(rs)))
+	r := bad[0]
+	if r.Err != nil {
+		fmt.Fprintf(t.W, "%s %s\n", t.paint("1", r.Target.Label()+":"), tr(t.Lang, "grading could not judge it"))
+		fmt.Fprint(t.W, indent(Clean(r.Err.Error()), "  "))
+		fmt.Fprintf(t.W, "  %s\n", nextStep(r, t.Lang))
+		return
+	}
+	v := r.Verdict
+	h := v.Headline()
+	fmt.Fprintf(t.W, "%s %s\n", t.paint("1", r.Target.Label()+":"), Clean(h.Rule))
+	fmt.Fprint(t.W, indent(Clean(why(v, h)), "  "))
+	if out := excerpt(h); out != "" {
+		fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "output:"), indent(out, "  "))
+	}
+	for i := range v.Checks {
+		c := &v.Checks[i]
+		if c.Consequence {
+			fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "also broken, as a consequence: %s", Clean(c.Rule)))
+		}
+	}
+	if h.Pos.Line > 0 && v.Compile == nil {
+		fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "rule: %s:%d", h.Pos.File, h.Pos.Line))
+	}
+	for _, p := range v.Pauses {
+		fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "in this run the grader paused %s for %v at %s", p.Process, p.For, p.At))
+	}
+	if v.Reproduce != "" {
+		if v.Compile != nil {
+			fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "reproduce: %s", v.Reproduce))
+		} else {
+			fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "reproduce: %s (same seed, same perturbation; the OS may still schedule differently)", v.Reproduce))
+		}
+	}
+	fmt.Fprintf(t.W, "  %s\n", nextStep(r, t.Lang))
+}
+
+func indent(s, prefix string) string {
+	s = strings.TrimRight(s, "\n")
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"
+}
