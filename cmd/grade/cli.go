@@ -50,9 +50,23 @@ func signalCode(sig os.Signal) int {
 	return 130
 }
 
+// subcommands are grade's other verbs, as in `grade list`. Each lives in
+// a file of its own and returns the exit code.
+var subcommands = map[string]func(args []string, stdout, stderr io.Writer) int{}
+
 // run is the grade command: it returns the exit code: 0 all pass, 1 some
 // fail, 2 bad usage or input, 128+N when stopped by signal N.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok {
+			return sub(args[1:], stdout, stderr)
+		}
+	}
+	return gradeCmd(args, stdout, stderr)
+}
+
+// gradeCmd grades the exercises named on the command line.
+func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options

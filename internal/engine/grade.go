@@ -41,6 +41,15 @@ type Params struct {
 	// Progress, if not nil, is called after each run with how many of the
 	// grading's runs are done so far.
 	Progress func(done int)
+	// Record keeps a record of a run for the timeline even when the
+	// verdict is a pass (the first run); a failure always keeps the
+	// failing run.
+	Record bool
+	// Source, if not empty, is a folder whose .go files are built instead
+	// of the target's own (a student's submission), in the target's place
+	// in the course, so that the program uses the course's mp and the
+	// course's rules, whatever the submission holds.
+	Source string
 }
 
 // MaxRuns bounds Params.Runs.
@@ -129,7 +138,7 @@ func Grade(ctx context.Context, c *course.Course, t course.Target, p Params) (*V
 			}
 		}
 		bin := filepath.Join(g.work, "prog")
-		ce, err := build(ctx, c.Root, t.Package(), src, g.race, bin)
+		ce, err := build(ctx, c.Root, t.Package(), src, p.Source, g.race, bin)
 		if err != nil {
 			return nil, err
 		}

@@ -94,7 +94,13 @@ func execute(ctx context.Context, spec runSpec) *Run {
 		defer pipes[i][1].Close()
 	}
 	ctl := pipes[2][1]
-	cmd := exec.Command(exe)
+	cmd := exec.CommandContext(ctx, exe)
+	// Cancelling grading (Ctrl-C) kills the run through its shim, which
+	// then reports and exits as usual.
+	cmd.Cancel = func() error {
+		_, err := ctl.Write([]byte{shimKill})
+		return err
+	}
 	cmd.Env = append(os.Environ(), shimEnv+"="+string(cfg))
 	cmd.Stdout, cmd.Stderr = pipes[0][1], pipes[1][1]
 	cmd.ExtraFiles = []*os.File{pipes[2][0], pipes[3][1]}
@@ -129,7 +135,7 @@ func execute(ctx context.Context, spec runSpec) *Run {
 
 	timer := time.NewTimer(spec.limit)
 	defer timer.Stop()
-	stop, done := spec.stop, ctx.Done()
+	stop := spec.stop
 	pgid, finished := 0, false
 loop:
 	for {
@@ -168,9 +174,6 @@ loop:
 		case <-stop:
 			stop = nil
 			ctl.Write([]byte{shimStop})
-		case <-done:
-			done = nil
-			ctl.Write([]byte{shimKill})
 		}
 	}
 	_ = cmd.Wait()
