@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/forklore/forklore"
 	"github.com/forklore/forklore/internal/course"
 	"github.com/forklore/forklore/internal/engine"
 	"github.com/forklore/forklore/internal/report"
@@ -40,6 +41,7 @@ type options struct {
 	junit     string
 	solutions bool
 	verbose   bool
+	rules     string
 }
 
 // exitCode for a grading stopped by a signal, as a shell reports it.
@@ -81,6 +83,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.junit, "junit", "", "also write results as JUnit XML to `file`")
 	fs.BoolVar(&o.solutions, "solutions", false, "grade the reference solutions instead of your programs")
 	fs.BoolVar(&o.verbose, "v", false, "show every check")
+	fs.StringVar(&o.rules, "rules", "", "take the rules and instructor files from `DIR` (a trusted checkout of the course) or from the ones built into this grader (builtin), never from the course graded (for teachers; see docs/trust.md)")
 	help := false
 	fs.Usage = func() {
 		w := stderr
@@ -137,7 +140,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	c, err := course.Load(root)
+	c, err := loadCourse(root, o.rules)
 	if c == nil {
 		return fail("%v", err)
 	}
@@ -151,6 +154,13 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 				targets[i].Kind = course.Solution
 			}
 		}
+	}
+	// Every target's rules are read before any program runs, so that a
+	// program cannot change the rules of a target graded after it.
+	prepared := make([]*engine.Prepared, len(targets))
+	prepErrs := make([]error, len(targets))
+	for i, t := range targets {
+		prepared[i], prepErrs[i] = engine.Prepare(c, t)
 	}
 	// Output files are checked before grading, not after it.
 	var junit *os.File
@@ -175,8 +185,11 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 
 	text := &report.Text{W: stdout, Colour: colour(stdout), Verbose: o.verbose}
 	var results []report.Result
-	for _, t := range targets {
-		v, err := engine.Grade(ctx, c, t, p)
+	for i, t := range targets {
+		v, err := (*engine.Verdict)(nil), prepErrs[i]
+		if err == nil {
+			v, err = prepared[i].Grade(ctx, p)
+		}
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "grade: stopped; every program it started was killed and its files removed\n")
 			if caught == nil {
@@ -204,6 +217,25 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return report.ExitCode(results)
+}
+
+// loadCourse loads the course at root, with its rules from where -rules
+// says: the course's own, a trusted checkout, or the grader's built-in copy.
+func loadCourse(root, rules string) (*course.Course, error) {
+	switch rules {
+	case "":
+		return course.Load(root)
+	case "builtin":
+		return course.LoadRules(root, forklore.Rules(), "the grader's built-in rules")
+	}
+	dir, err := filepath.Abs(filepath.Join(rules, "testdata", "scripts"))
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("-rules %s: no testdata/scripts there; give the root of a trusted checkout of the course, or builtin", rules)
+	}
+	return course.LoadRules(root, os.DirFS(dir), dir)
 }
 
 // colour reports whether w is a terminal that wants colour.

@@ -57,6 +57,8 @@ func TestScripts(t *testing.T) {
 			"gradejson": cmdGradeJSON,
 			"noprocs":   cmdNoProcs,
 			"lines":     cmdLines,
+			"nofiles":   cmdNoFiles,
+			"waitfile":  cmdWaitFile,
 		},
 	})
 }
@@ -97,6 +99,32 @@ func cmdNoProcs(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Logf("%d processes, none alive", len(pids))
+}
+
+// cmdNoFiles: nofiles DIR — DIR is empty: grade left nothing behind.
+func cmdNoFiles(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: nofiles DIR")
+	}
+	entries, err := os.ReadDir(ts.MkAbs(args[0]))
+	ts.Check(err)
+	for _, e := range entries {
+		ts.Fatalf("%s is left behind in %s", e.Name(), args[0])
+	}
+}
+
+// cmdWaitFile: waitfile FILE — waits until FILE exists and is not empty.
+// The bound only stops a hung test; it is not a timing assertion.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	for end := time.Now().Add(2 * time.Minute); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if st, err := os.Stat(ts.MkAbs(args[0])); err == nil && st.Size() > 0 {
+			return
+		}
+	}
+	ts.Fatalf("%s never appeared", args[0])
 }
 
 // cmdLines: lines FILE OP N — the number of lines of FILE compares to N.

@@ -29,10 +29,10 @@ package course
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -150,7 +150,14 @@ func (e *Exercise) Title(lang string) string { return e.Meta.Title.In(lang) }
 type Course struct {
 	Root      string // absolute
 	Exercises []*Exercise
+	// RulesFrom says where the rules and instructor files were read:
+	// "" for the course's own testdata/scripts, else what Load was given.
+	RulesFrom string
+	rules     fs.FS // testdata/scripts
 }
+
+// scripts is the folder of the rules and instructor material.
+const scripts = "testdata/scripts"
 
 var exerciseName = regexp.MustCompile(`^(\d\d)-[a-z0-9]+(-[a-z0-9]+)*$`)
 
@@ -165,12 +172,22 @@ func (e *LayoutError) Error() string {
 // Load reads the course at root. An exercise with missing or malformed
 // files is still returned, with every problem in a *LayoutError, so that
 // a caller grading one exercise is not stopped by another.
-func Load(root string) (*Course, error) {
+func Load(root string) (*Course, error) { return LoadRules(root, nil, "") }
+
+// LoadRules reads the course at root, taking the rules and instructor
+// files (what root's testdata/scripts holds) from rules instead, when it
+// is not nil: a trusted copy, such as the one built into the grader or a
+// teacher's checkout, so that a student's own testdata/ is never read.
+// from names that copy in messages.
+func LoadRules(root string, rules fs.FS, from string) (*Course, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
 	}
-	c := &Course{Root: root}
+	c := &Course{Root: root, rules: rules, RulesFrom: from}
+	if rules == nil {
+		c.rules, c.RulesFrom = os.DirFS(filepath.Join(root, scripts)), ""
+	}
 	entries, err := os.ReadDir(filepath.Join(root, "exercises"))
 	if err != nil {
 		return nil, fmt.Errorf("course: %w; run grade inside a forklore checkout", err)
@@ -206,7 +223,7 @@ func (c *Course) abs(rel string) string { return filepath.Join(c.Root, filepath.
 // load reads an exercise's metadata and known-wrong programs.
 func (c *Course) load(e *Exercise) (problems []string) {
 	meta := e.Material + "/exercise.json"
-	if b, err := os.ReadFile(c.abs(meta)); err != nil {
+	if b, err := c.ReadFile(meta); err != nil {
 		problems = append(problems, fmt.Sprintf("%s: missing; every exercise has one (see docs/DEVELOPMENT.md, Adding an exercise)", meta))
 	} else {
 		dec := json.NewDecoder(strings.NewReader(string(b)))
@@ -220,10 +237,14 @@ func (c *Course) load(e *Exercise) (problems []string) {
 			problems = append(problems, fmt.Sprintf("%s: unknown channel %q; use %s", meta, ch, strings.Join(channels, ", ")))
 		}
 	}
-	files, _ := filepath.Glob(c.abs(e.Material + "/wrong/*.patch"))
+	files, _ := fs.Glob(c.rules, strings.TrimPrefix(e.Material, scripts+"/")+"/wrong/*.patch")
 	for _, f := range files {
-		w, err := readWrong(f)
-		w.File = e.Material + "/wrong/" + filepath.Base(f)
+		b, err := fs.ReadFile(c.rules, f)
+		var w Wrong
+		if err == nil {
+			w, err = parseWrong(Wrong{Name: strings.TrimSuffix(path.Base(f), ".patch")}, string(b))
+		}
+		w.File = scripts + "/" + f
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", w.File, err))
 			continue
@@ -233,11 +254,28 @@ func (c *Course) load(e *Exercise) (problems []string) {
 	return problems
 }
 
-// ReadFile reads a file of the course by its slash-separated relative path.
-func (c *Course) ReadFile(rel string) ([]byte, error) { return os.ReadFile(c.abs(rel)) }
+// material returns the name of rel inside the rules, if it is one of them.
+func material(rel string) (string, bool) { return strings.CutPrefix(rel, scripts+"/") }
+
+// ReadFile reads a file of the course by its slash-separated relative
+// path; rules and instructor files come from wherever LoadRules took them.
+func (c *Course) ReadFile(rel string) ([]byte, error) {
+	if m, ok := material(rel); ok {
+		b, err := fs.ReadFile(c.rules, m)
+		if err != nil && c.RulesFrom != "" {
+			return nil, fmt.Errorf("%s: not in the rules from %s (is the grader's course the same version as this one?)", rel, c.RulesFrom)
+		}
+		return b, err
+	}
+	return os.ReadFile(c.abs(rel))
+}
 
 // Exists reports whether a file or folder of the course exists.
 func (c *Course) Exists(rel string) bool {
+	if m, ok := material(rel); ok {
+		_, err := fs.Stat(c.rules, m)
+		return err == nil
+	}
 	_, err := os.Stat(c.abs(rel))
 	return err == nil
 }
@@ -270,12 +308,26 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
-var errNoExercise = errors.New("no such exercise")
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
 
 // walkFiles lists the files below rel, slash-separated and relative to
 // the root; a missing folder lists nothing.
 func (c *Course) walkFiles(rel string) []string {
 	var out []string
+	if m, ok := material(rel + "/"); ok || rel == scripts {
+		fs.WalkDir(c.rules, strings.TrimSuffix(cmpOr(m, "."), "/"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				out = append(out, scripts+"/"+p)
+			}
+			return nil
+		})
+		return out
+	}
 	filepath.WalkDir(c.abs(rel), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			r, _ := filepath.Rel(c.Root, p)

@@ -81,7 +81,7 @@ func mentions(problems []string, f string) bool {
 func copyCourse(t *testing.T, root string, e *Exercise) string {
 	t.Helper()
 	dir := t.TempDir()
-	c := &Course{Root: root}
+	c := &Course{Root: root, rules: os.DirFS(filepath.Join(root, scripts))}
 	files := append(c.walkFiles(e.Dir), c.walkFiles(e.Material)...)
 	files = append(files, e.Rules, "go.mod")
 	for _, f := range files {

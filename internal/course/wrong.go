@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,16 +31,6 @@ type hunk struct {
 }
 
 var hunkHeader = regexp.MustCompile(`^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@`)
-
-// readWrong parses a patch file.
-func readWrong(file string) (Wrong, error) {
-	w := Wrong{Name: strings.TrimSuffix(filepath.Base(file), ".patch")}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return w, err
-	}
-	return parseWrong(w, string(b))
-}
 
 func parseWrong(w Wrong, text string) (Wrong, error) {
 	lines := strings.Split(text, "\n")

@@ -16,34 +16,37 @@ import (
 var compileErr = regexp.MustCompile(`(?m)^([^\s:]+\.go):(\d+):(\d+): .*$`)
 
 // build compiles the package pkg (relative to root) into bin, through an
-// overlay so that nothing is written into the course: src, if not nil,
-// replaces pkg/main.go (a known-wrong program); source, if not empty, is a
-// folder whose .go files replace all of pkg's (a submission). race builds
-// with the race detector. A program that does not compile is a
-// *CompileError, not an error.
-func build(ctx context.Context, root, pkg string, src []byte, source string, race bool, bin string) (*CompileError, error) {
+// overlay so that nothing is written into the course: files, if not nil,
+// are the Go files to build in pkg's place, by name (a reference solution
+// or a known-wrong program); source, if not empty, is a folder whose .go
+// files are built in pkg's place (a submission). race builds with the race
+// detector. A program that does not compile is a *CompileError, not an
+// error.
+func build(ctx context.Context, root, pkg string, files map[string][]byte, source string, race bool, bin string) (*CompileError, error) {
 	args := []string{"build", "-o", bin}
 	if race {
 		args = append(args, "-race")
 	}
 	replace := map[string]string{}
-	if src != nil {
-		tmp := filepath.Join(filepath.Dir(bin), "main.go")
+	if files != nil || source != "" {
+		old, _ := filepath.Glob(filepath.Join(root, pkg, "*.go"))
+		for _, f := range old {
+			replace[f] = "" // deleted, unless replaced below
+		}
+	}
+	for name, src := range files {
+		tmp := filepath.Join(filepath.Dir(bin), name)
 		if err := os.WriteFile(tmp, src, 0o666); err != nil {
 			return nil, err
 		}
-		replace[filepath.Join(root, pkg, "main.go")] = tmp
+		replace[filepath.Join(root, pkg, name)] = tmp
 	}
 	if source != "" {
-		old, _ := filepath.Glob(filepath.Join(root, pkg, "*.go"))
-		for _, f := range old {
-			replace[f] = "" // deleted, unless the submission has it
-		}
-		files, _ := filepath.Glob(filepath.Join(source, "*.go"))
-		if len(files) == 0 {
+		found, _ := filepath.Glob(filepath.Join(source, "*.go"))
+		if len(found) == 0 {
 			return &CompileError{File: pkg + "/main.go", Line: 1, Output: "no Go files in " + source}, nil
 		}
-		for _, f := range files {
+		for _, f := range found {
 			abs, _ := filepath.Abs(f)
 			replace[filepath.Join(root, pkg, filepath.Base(f))] = abs
 		}

@@ -150,8 +150,11 @@ func strayViolation(r *Run) *violation {
 	for _, p := range r.Strays {
 		names = append(names, p.String())
 	}
-	return violate(fmt.Sprintf("%s still running after the main process exited (then killed): %s",
-		plural(len(r.Strays), "process was"), strings.Join(names, ", ")))
+	verb := "processes outlived"
+	if len(r.Strays) == 1 {
+		verb = "process outlived"
+	}
+	return violate(fmt.Sprintf("%d %s the program (the grader killed them): %s", len(r.Strays), verb, strings.Join(names, ", ")))
 }
 
 // eventLine quotes an event as a line, numbered by its place in the trace.

@@ -23,7 +23,8 @@ type collector struct {
 	partial   [3]bytes.Buffer
 	cut       [3]int // bytes dropped from the line being read
 	size      int
-	truncated bool
+	truncated bool // the output cap was hit
+	cutLines  int  // lines cut at maxLine
 }
 
 func monoNow() int64 {
@@ -69,6 +70,7 @@ func (c *collector) flush(s Stream) {
 	}
 	if c.cut[s] > 0 {
 		text += "… (" + strconv.Itoa(c.cut[s]) + " bytes cut)"
+		c.cutLines++
 	}
 	c.lines = append(c.lines, Line{N: len(c.lines) + 1, Stream: s, Text: text, Mono: monoNow()})
 	c.partial[s].Reset()

@@ -98,7 +98,7 @@ func (s *state) health(c *call, want exitWant, desc string) error {
 	return s.judge(c, desc, true, func(r *Run) (*violation, error) {
 		v := s.runFailure(c, r, want, hasOrphanRule)
 		if v != nil && r.Truncated {
-			v.why += fmt.Sprintf(" (its output was cut at %d bytes)", maxOutput)
+			v.why += fmt.Sprintf(" (its output was cut at %d bytes, or a line at %d)", maxOutput, maxLine)
 		}
 		return v, nil
 	})
@@ -137,6 +137,9 @@ func (s *state) runFailure(c *call, r *Run, want exitWant, orphansChecked bool) 
 		return violate(fmt.Sprintf("the program exceeded the memory limit of %s", bytesText(s.g.p.Memory)), last()...)
 	case r.Code == -24: // SIGXCPU
 		return violate(fmt.Sprintf("a process of the program exceeded the CPU-time limit of %v", r.Limit.Round(10*time.Millisecond)), last()...)
+	case slices.ContainsFunc(r.Lines, func(l Line) bool { return strings.HasPrefix(l.Text, "WARNING: DATA RACE") }):
+		i := slices.IndexFunc(r.Lines, func(l Line) bool { return strings.HasPrefix(l.Text, "WARNING: DATA RACE") })
+		return violate("the race detector found a data race: two goroutines touch the same memory without synchronisation (the report below says where)", r.Lines[i:min(len(r.Lines), i+3)]...)
 	case r.TraceErr != "":
 		return violate("the trace was tampered with: " + r.TraceErr)
 	case c.Neg && r.Code == 0:

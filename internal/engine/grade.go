@@ -88,33 +88,77 @@ type grading struct {
 	failing *Run
 }
 
-// Grade grades the target: it reads its rules, builds the program, runs it
-// Params.Runs times per run command, observes each run (output, mp trace,
-// exit, stray processes) and checks every rule against every run. The
-// verdict is a value: a failing program is a *Verdict with Status Fail or
-// Timeout, never an error. An error means grading could not be done: a
-// broken rules file (a *ScriptError naming its line), a missing
-// exercise file, or a cancelled ctx.
+// Prepared is a target whose rules are read and checked, ready to grade.
+type Prepared struct {
+	c      *course.Course
+	t      course.Target
+	script *Script
+	steps  []func(*state) error
+	files  map[string][]byte // the Go files to build instead of the target's own
+}
+
+// Prepare reads and checks the target's rules and instructor files, so
+// that they are all in memory before any program runs: a program graded
+// first cannot change the rules of one graded after it. A broken rule is a
+// *ScriptError naming its file and line.
+func Prepare(c *course.Course, t course.Target) (*Prepared, error) {
+	b, err := c.ReadFile(t.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the rules of %s: %w", t.Name, err)
+	}
+	script, err := ParseScript(t.Rules, b, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	steps, err := prepareAll(script)
+	if err != nil {
+		return nil, err
+	}
+	pr := &Prepared{c: c, t: t, script: script, steps: steps}
+	switch t.Kind {
+	case course.Solution:
+		src, err := c.ReadFile(t.Solution() + "/main.go")
+		if err != nil {
+			return nil, err
+		}
+		pr.files = map[string][]byte{"main.go": src}
+	case course.Mistake:
+		src, err := c.Program(t.Exercise, t.Wrong)
+		if err != nil {
+			return nil, err
+		}
+		pr.files = map[string][]byte{"main.go": src}
+	}
+	return pr, nil
+}
+
+// Grade prepares the target and grades it; see Prepared.Grade.
 func Grade(ctx context.Context, c *course.Course, t course.Target, p Params) (*Verdict, error) {
+	pr, err := Prepare(c, t)
+	if err != nil {
+		return nil, err
+	}
+	return pr.Grade(ctx, p)
+}
+
+// Grade grades the target: it builds the program, runs it Params.Runs
+// times per run command, observes each run (output, mp trace, exit, stray
+// processes) and checks every rule against every run. The verdict is a
+// value: a failing program is a *Verdict with Status Fail or Timeout,
+// never an error. An error means grading could not be done: a broken
+// rule found while running (a *ScriptError), a program that cannot be
+// started, or a cancelled ctx.
+func (pr *Prepared) Grade(ctx context.Context, p Params) (*Verdict, error) {
+	c, t := pr.c, pr.t
 	p = p.withDefaults()
 	if p.Runs < 1 || p.Runs > MaxRuns {
 		return nil, fmt.Errorf("runs per command must be between 1 and %d, not %d", MaxRuns, p.Runs)
 	}
 	start := time.Now()
-	g := &grading{ctx: ctx, p: p, c: c, t: t, race: t.Needs(course.ChannelRace)}
+	g := &grading{ctx: ctx, p: p, c: c, t: t, race: t.Needs(course.ChannelRace), script: pr.script}
 	v := &Verdict{Target: t, Seed: p.Seed, Runs: p.Runs}
 	defer func() { v.Elapsed = time.Since(start) }()
-
-	// Rules first: a program never runs before its rules are read.
-	script, err := ReadScript(c.Root, t.Rules, os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	g.script = script
-	steps, err := prepareAll(script)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	if g.work, err = os.MkdirTemp("", "grade-"); err != nil {
 		return nil, err
 	}
@@ -131,18 +175,15 @@ func Grade(ctx context.Context, c *course.Course, t course.Target, p Params) (*V
 		}
 		g.program[0] = exe
 	} else {
-		var src []byte
-		if t.Kind == course.Mistake {
-			if src, err = c.Program(t.Exercise, t.Wrong); err != nil {
-				return nil, err
-			}
-		}
 		bin := filepath.Join(g.work, "prog")
-		ce, err := build(ctx, c.Root, t.Package(), src, p.Source, g.race, bin)
+		ce, err := build(ctx, c.Root, t.Dir, pr.files, p.Source, g.race, bin)
 		if err != nil {
 			return nil, err
 		}
 		if ce != nil {
+			if t.Kind != course.Learner {
+				ce.File = t.Source()
+			}
 			v.Status, v.Compile = Fail, ce
 			v.Checks = []Check{{Rule: "the program compiles", Command: "build", Status: Fail, Cause: true, Weight: 1,
 				Why: ce.Output, Pos: Pos{File: ce.File, Line: ce.Line}}}
@@ -153,7 +194,7 @@ func Grade(ctx context.Context, c *course.Course, t course.Target, p Params) (*V
 	}
 
 	s := &state{g: g}
-	for _, step := range steps {
+	for _, step := range pr.steps {
 		if err := step(s); err != nil {
 			return nil, err
 		}
@@ -339,6 +380,7 @@ func (g *grading) runSpec(s *state, k int, limit time.Duration, args []string, e
 		trace: trace,
 		limit: limit,
 		grace: graceFor(limit),
+		work:  g.work,
 		mem:   g.p.Memory,
 		cpu:   limit,
 		race:  g.race,

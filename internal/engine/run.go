@@ -24,7 +24,7 @@ type Run struct {
 	Seed      uint64 // its MP_PERTURB
 	Dir       string // its own copy of the files the rules give
 	Lines     []Line // standard output and error, in arrival order
-	Truncated bool   // output past maxOutput was dropped
+	Truncated bool   // output past maxOutput was dropped, or a line past maxLine
 	Code      int    // exit code; -N for death by signal N
 	TimedOut  bool
 	Limit     time.Duration // its time limit
@@ -49,6 +49,7 @@ type runSpec struct {
 	env     []string
 	id      string // the run's marker, put in every process's environment
 	trace   string // the trace FIFO's path
+	work    string // the grading's temporary folder
 	limit   time.Duration
 	grace   time.Duration
 	mem     int64
@@ -83,7 +84,7 @@ func execute(ctx context.Context, spec runSpec) *Run {
 		}
 		defer trace.close()
 	}
-	cfg, _ := json.Marshal(shimConfig{Argv: spec.argv, Dir: spec.dir, Env: spec.env, Mem: spec.mem, CPU: spec.cpu, Race: spec.race, Grace: spec.grace})
+	cfg, _ := json.Marshal(shimConfig{Argv: spec.argv, Dir: spec.dir, Env: spec.env, Mem: spec.mem, CPU: spec.cpu, Race: spec.race, Grace: spec.grace, Work: spec.work})
 	var pipes [4][2]*os.File // stdout, stderr, control, status: read and write ends
 	for i := range pipes {
 		if pipes[i][0], pipes[i][1], err = os.Pipe(); err != nil {
@@ -102,6 +103,9 @@ func execute(ctx context.Context, spec runSpec) *Run {
 		return err
 	}
 	cmd.Env = append(os.Environ(), shimEnv+"="+string(cfg))
+	// Not the course: a program that looks up its parent's folder
+	// (/proc/$PPID/cwd) finds nothing of the grader's there.
+	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = pipes[0][1], pipes[1][1]
 	cmd.ExtraFiles = []*os.File{pipes[2][0], pipes[3][1]}
 	// The shim ends the run and exits by itself; this is the last resort
@@ -188,7 +192,7 @@ loop:
 		r.Strays = append(r.Strays, sweep(spec.id, pgid)...)
 	}
 	readers.Wait()
-	r.Lines, r.Truncated = c.lines, c.truncated
+	r.Lines, r.Truncated = c.lines, c.truncated || c.cutLines > 0
 	if trace != nil {
 		r.Events, r.TraceErr = trace.finish()
 	}

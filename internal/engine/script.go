@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 
@@ -89,15 +88,6 @@ func ParseScript(name string, data []byte, env func(string) string) (*Script, er
 		}
 	}
 	return s, nil
-}
-
-// ReadScript reads and parses a rules file of the course at root.
-func ReadScript(root, rel string, env func(string) string) (*Script, error) {
-	b, err := os.ReadFile(root + "/" + rel)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the rules %s: %w", rel, err)
-	}
-	return ParseScript(rel, b, env)
 }
 
 // condition evaluates [name] or [!name].

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -170,8 +168,10 @@ func freePort() (int, func(), error) {
 	// A port is free between the probe's close and the server's bind, and
 	// another serve run, in this grader or in another one on the machine
 	// (go test runs packages in parallel), could be handed the same port
-	// in that window. A lock file per port, held until the run ends,
-	// keeps every grader off the ports the others have handed out.
+	// in that window. A lock per port, held until the run ends, keeps every
+	// grader off the ports the others have handed out. The lock is an
+	// abstract unix socket named after the port: binding it is exclusive
+	// across processes, and it vanishes with its holder, leaving no file.
 	for try := 0; try < 100; try++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -179,20 +179,11 @@ func freePort() (int, func(), error) {
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		// The files stay (empty, one per port ever used): removing one
-		// while another grader opens it would let two lock different files
-		// for one port.
-		dir := filepath.Join(os.TempDir(), "forklore-grade-ports")
-		_ = os.MkdirAll(dir, 0o700)
-		f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o600)
+		lock, err := net.Listen("unix", "@forklore-grade-port-"+strconv.Itoa(port))
 		if err != nil {
-			return 0, nil, fmt.Errorf("cannot reserve a port: %v", err)
+			continue // another run holds this port: pick again
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			f.Close() // another run holds this port: pick again
-			continue
-		}
-		return port, func() { f.Close() }, nil
+		return port, func() { lock.Close() }, nil
 	}
 	return 0, nil, fmt.Errorf("no free port after 100 tries")
 }

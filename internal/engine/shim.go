@@ -38,6 +38,9 @@ type shimConfig struct {
 	CPU   time.Duration // CPU time per process; 0 for none
 	Race  bool          // a race-detector build: no address-space limits
 	Grace time.Duration // how long descendants may outlive the main process
+	// Work is the grading's temporary folder: if the grader dies, the
+	// shim removes it after killing the run.
+	Work string
 }
 
 // Commands to the shim.

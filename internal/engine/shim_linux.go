@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,11 +85,13 @@ func shim(cfg shimConfig) int {
 		exited <- st
 	}()
 	cmds := make(chan byte, 4)
+	var graderGone atomic.Bool
 	go func() {
 		var b [1]byte
 		for {
 			if _, err := ctl.Read(b[:]); err != nil {
-				cmds <- shimKill // the grader is gone
+				graderGone.Store(true)
+				cmds <- shimKill
 				close(cmds)
 				return
 			}
@@ -156,6 +159,10 @@ wait:
 	oom := cgroupOOM(cg)
 	removeCgroup(cg)
 	send(shimStatus{Strays: strays, OOM: oom, Done: true})
+	if graderGone.Load() && cfg.Work != "" {
+		// Nobody else is left to clean up after the run.
+		_ = os.RemoveAll(cfg.Work)
+	}
 	return 0
 }
 

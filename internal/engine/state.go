@@ -100,6 +100,14 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 	var firstRun *Run
 	var failedRuns []int
 	held, skipped := 0, 0
+	if c.cmd.check && !c.has("-replies") && !c.has("-file") && c.cmd.name != "overlap" {
+		for _, r := range s.runs {
+			if r.Truncated {
+				ch.Notes = append(ch.Notes, fmt.Sprintf("run %d's output was cut (more than %d bytes in all, or a line longer than %d): this rule read only what was kept", r.Index+1, maxOutput, maxLine))
+				break
+			}
+		}
+	}
 	for k, r := range s.runs {
 		v, err := f(r)
 		if err != nil {

@@ -27,10 +27,11 @@ func Testscript(c *course.Course, t course.Target, bin string, p Params) map[str
 		if s, ok := states[ts]; ok {
 			return s, nil
 		}
-		script, err := ReadScript(c.Root, t.Rules, os.Getenv)
+		pr, err := Prepare(c, t)
 		if err != nil {
 			return nil, err
 		}
+		script := pr.script
 		work := filepath.Join(ts.Getenv("WORK"), ".grade")
 		if err := os.MkdirAll(work, 0o777); err != nil {
 			return nil, err

@@ -106,9 +106,29 @@ func excerpt(c *engine.Check) string {
 				mark = "> "
 			}
 		}
-		fmt.Fprintf(&b, "%s%4d | %s\n", mark, l.N, Clean(l.Text))
+		fmt.Fprintf(&b, "%s%4d | %s\n", mark, l.N, Clean(shorten(l.Text)))
 	}
 	return b.String()
+}
+
+// shorten keeps a line of output short enough to read in a report.
+func shorten(s string) string {
+	const most = 300
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	hidden := len(s) - cut
+	// The grader may have cut the line already: count those bytes too.
+	if i := strings.LastIndex(s, "… ("); i >= cut && strings.HasSuffix(s, " bytes cut)") {
+		if n, err := strconv.Atoi(s[i+len("… (") : len(s)-len(" bytes cut)")]); err == nil {
+			hidden = i - cut + n
+		}
+	}
+	return s[:cut] + fmt.Sprintf("… (%d bytes cut)", hidden)
 }
 
 // nextStep tells the person what to do about a result that did not pass.
