@@ -227,12 +227,29 @@ func (pr *Prepared) Grade(ctx context.Context, p Params) (*Verdict, error) {
 // broken rule is reported before anything runs.
 func prepareAll(script *Script) ([]func(*state) error, error) {
 	var steps []func(*state) error
+	last := "" // the last run or serve
 	for i := range script.Stmts {
 		st := &script.Stmts[i]
 		cmd, _ := lookup(st.Name)
 		c, err := cmd.parse(st, st.Args)
 		if err != nil {
 			return nil, &ScriptError{st.Pos, err.Error()}
+		}
+		switch check := c; {
+		case cmd.name == "run" || cmd.name == "serve":
+			last = cmd.name
+		case cmd.check || cmd.name == "sometimes":
+			name := cmd.name
+			if cmd.name == "sometimes" {
+				name = check.args[0]
+			}
+			needsServe := name == "replies" || name == "overlap" || slices.Contains(check.args, "-replies") || check.has("-replies")
+			if last == "" {
+				return nil, &ScriptError{st.Pos, name + ": no run to check; put a run or serve command before it"}
+			}
+			if needsServe && last != "serve" {
+				return nil, &ScriptError{st.Pos, name + ": it reads what the clients of a serve got; put a serve command before it"}
+			}
 		}
 		step, err := cmd.prepare(c)
 		if err != nil {

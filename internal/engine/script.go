@@ -43,6 +43,14 @@ func (e *ScriptError) Error() string {
 // [linux] or [!short] and with !. Every command must be one the engine
 // knows.
 func ParseScript(name string, data []byte, env func(string) string) (*Script, error) {
+	// txtar.Parse panics on a file marker without a name ("-- --"): refuse
+	// one first, as the mistake it is.
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if strings.HasPrefix(l, "-- ") && strings.HasSuffix(l, " --") && (len(l) < 6 || strings.TrimSpace(l[3:len(l)-3]) == "") {
+			return nil, &ScriptError{Pos{name, i + 1}, "a file section with no name; write -- NAME --"}
+		}
+	}
 	ar := txtar.Parse(data)
 	s := &Script{File: name, Files: ar.Files}
 	// The nearest # line above a command names its rule, so a phase's
