@@ -59,6 +59,7 @@ func init() {
 		{name: "disjoint", args: "A B", summary: "no value captured by A equals a value captured by B", opts: lineOpts, min: 2, max: 2, check: true, prepare: prepareDisjoint},
 		{name: "distinct", args: "REGEXP OP N", summary: "the number of distinct values captured by REGEXP compares to N by OP", opts: lineOpts, min: 3, max: 3, check: true, prepare: prepareDistinct},
 		{name: "env", args: "KEY=VALUE...", summary: "set variables for the runs that follow", min: 1, max: -1, prepare: prepareEnv},
+		{name: "held", args: "OP N", summary: "once the clients of the last serve have closed their connections, the server's main process holds OP N of them (a server that hands each connection to a child must close its own copy)", opts: ruleOpts, min: 2, max: 2, check: true, prepare: prepareHeld},
 		{name: "overlap", args: "OP N", summary: "the most connections served at once compares to N by OP", opts: ruleOpts, min: 2, max: 2, check: true, prepare: prepareOverlap},
 		{name: "replies", args: "TEMPLATE", summary: "every line sent got a reply matching TEMPLATE, where {sent} and {SENT} stand for the line sent and its upper case", opts: ruleOpts, min: 1, max: 1, check: true, prepare: prepareReplies},
 		{name: "run", args: "[ARGS...]", summary: "run the program -n times; each run must finish within its time limit and exit with the code wanted; after a timeout the runs not yet started are skipped", opts: []opt{codeOpt, timeoutOpt}, min: 0, max: -1, neg: true, prepare: prepareRun},
@@ -68,6 +69,7 @@ func init() {
 			{"-hold", "D", "how long each client keeps its connection open after its first reply"},
 			codeOpt, timeoutOpt,
 		}, min: 1, max: -1, prepare: prepareServe},
+		{name: "source", args: "errors CALL... | nocall FUNC CALL... | noloop FUNC CALL...", summary: "a rule about the program's Go source, for mistakes that leave nothing to observe at run time: errors, no call of CALL drops its error result; nocall, function FUNC calls no CALL; noloop, FUNC calls no CALL inside a loop", opts: ruleOpts, min: 2, max: -1, prepare: prepareSource},
 		{name: "sometimes", args: "CHECK ARGS...", summary: "the check must hold in at least one run rather than in every run", min: 1, max: -1, prepare: prepareSometimes},
 		{name: "trace", args: "exit CODE | mutex | noorphans | count EVENT OP N | after A B | names REGEXP", summary: "a rule about the mp trace of each run; EVENT, A and B are a kind with optional key=value filters, as 'start daemon=true'", opts: ruleOpts, min: 1, max: 4, check: true, prepare: prepareTrace},
 	}

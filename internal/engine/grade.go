@@ -84,8 +84,8 @@ type grading struct {
 	script  *Script
 	nrun    int // how many run or serve commands have executed
 	done    atomic.Int64
-	// failing is the run a failure was found in, kept for the timeline.
-	failing *Run
+	files   map[string][]byte // the Go files built instead of the target's own
+	srcs    []srcFile         // the program's source, parsed once
 }
 
 // Prepared is a target whose rules are read and checked, ready to grade.
@@ -155,7 +155,7 @@ func (pr *Prepared) Grade(ctx context.Context, p Params) (*Verdict, error) {
 		return nil, fmt.Errorf("runs per command must be between 1 and %d, not %d", MaxRuns, p.Runs)
 	}
 	start := time.Now()
-	g := &grading{ctx: ctx, p: p, c: c, t: t, race: t.Needs(course.ChannelRace), script: pr.script}
+	g := &grading{ctx: ctx, p: p, c: c, t: t, race: t.Needs(course.ChannelRace), script: pr.script, files: pr.files}
 	v := &Verdict{Target: t, Seed: p.Seed, Runs: p.Runs}
 	defer func() { v.Elapsed = time.Since(start) }()
 	var err error
@@ -243,7 +243,7 @@ func prepareAll(script *Script) ([]func(*state) error, error) {
 			if cmd.name == "sometimes" {
 				name = check.args[0]
 			}
-			needsServe := name == "replies" || name == "overlap" || slices.Contains(check.args, "-replies") || check.has("-replies")
+			needsServe := name == "replies" || name == "overlap" || name == "held" || slices.Contains(check.args, "-replies") || check.has("-replies")
 			if last == "" {
 				return nil, &ScriptError{st.Pos, name + ": no run to check; put a run or serve command before it"}
 			}

@@ -115,8 +115,9 @@ func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (
 	go func() { done <- execute(g.ctx, spec) }()
 	conns := make([]Conn, k)
 	var r *Run
+	pid := 0
 	select {
-	case <-started:
+	case pid = <-started:
 	case r = <-done:
 	}
 	if r != nil || !waitListening(port, done, &r, limit) {
@@ -135,16 +136,83 @@ func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (
 		}
 		wg.Wait()
 	}
+	held := -1
+	if r == nil && pid > 0 {
+		held = settledHeld(pid, port)
+	}
 	if r == nil {
 		close(stop)
 		r = <-done
 	}
+	r.Held = held
 	r.Index, r.Seed = i, seed
 	if listening(port) {
 		conns = append(conns, Conn{Client: -1, Err: fmt.Sprintf("still listening: something still listens on 127.0.0.1:%d after the server was stopped", port)})
 	}
 	r.Conns = conns
 	return r, nil
+}
+
+// settledHeld returns how many client connections on port the server's
+// main process pid still holds once its clients have all closed theirs.
+// A server that closes its copy after handing a connection to a child
+// holds none; one that never does holds one per client, forever. It waits
+// for the count to reach zero, for a while that grows with the machine's
+// load, so that a correct server is never caught between two statements.
+func settledHeld(pid, port int) int {
+	n := heldConns(pid, port)
+	for end := time.Now().Add(time.Duration(float64(500*time.Millisecond) * loadFactor())); n > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+		n = heldConns(pid, port)
+	}
+	return n
+}
+
+// heldConns counts the TCP connections with local port port (not the
+// listener) among process pid's descriptors.
+func heldConns(pid, port int) int {
+	inodes := map[string]bool{}
+	fds, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	for _, fd := range fds {
+		l, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd.Name())
+		if err == nil && strings.HasPrefix(l, "socket:[") {
+			inodes[strings.TrimSuffix(strings.TrimPrefix(l, "socket:["), "]")] = true
+		}
+	}
+	hex := fmt.Sprintf(":%04X", port)
+	n := 0
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			fs := strings.Fields(l)
+			if len(fs) > 9 && strings.HasSuffix(fs[1], hex) && fs[3] != "0A" && inodes[fs[9]] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func prepareHeld(c *call) (func(*state) error, error) {
+	op, err := c.op(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.count(c.args[1])
+	if err != nil {
+		return nil, err
+	}
+	return func(s *state) error {
+		return s.judge(c, fmt.Sprintf("once its clients are gone, the server's own process holds %s %d of their connections", op.words(), n), false, func(r *Run) (*violation, error) {
+			if r.Held < 0 || op.holds(float64(r.Held), float64(n)) {
+				return nil, nil
+			}
+			return violate(fmt.Sprintf("the server's main process still holds %s after every client closed its end; want %s %d (close the server's copy once a child has it)", plural(r.Held, "client connection"), op.words(), n)), nil
+		})
+	}, nil
 }
 
 // waitListening polls until a socket listens on port, the program exits

@@ -28,6 +28,7 @@ type violation struct {
 	skip    string
 	timeout bool   // the run did not finish in time
 	excerpt []Line // what to show instead of the lines the check read
+	file    string // the source file the lines are from, if not the output
 }
 
 func violate(why string, lines ...Line) *violation {

@@ -52,6 +52,7 @@ type Check struct {
 	Why     string // why it failed or was skipped, without the run
 	Lines   []Line // the offending lines (at most three)
 	Excerpt []Line // the output around them
+	In      string // the source file Lines and Excerpt are from; "" for the output
 	Run     int    // the failing run, 1-based; 0 if none
 	Seed    uint64 // its seed
 	// Cause marks a failure that explains others: the program's exit code,

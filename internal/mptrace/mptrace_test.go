@@ -67,6 +67,18 @@ func TestRunSeed(t *testing.T) {
 		}
 		seen[s] = k
 	}
+	lulls := 0
+	for k := 1; k <= 30; k++ {
+		if LullRun(RunSeed(42, k)) {
+			lulls++
+			if k%LullEvery != 1 {
+				t.Errorf("run %d is a lull run; want only runs 1, 4, 7, ...", k)
+			}
+		}
+	}
+	if lulls != 10 {
+		t.Errorf("%d lull runs in runs 1..30; want 10", lulls)
+	}
 	if ProcessSeed(7, "") == ProcessSeed(7, "1") || ProcessSeed(7, "1") == ProcessSeed(7, "2") {
 		t.Error("ProcessSeed gives two processes the same sequence")
 	}

@@ -4,12 +4,20 @@ import "time"
 
 // RunSeed returns the seed of run k (0-based) of a grading whose base seed
 // is base. Run 0 gets base itself, so that `grade -n 1 -seed S` replays the
-// perturbation of any run whose seed was S.
+// perturbation of any run whose seed was S. Of the others, exactly every
+// LullEvery-th (k = 1, 4, 7, ...) is a lull run, so that any -n of 2 or
+// more has one: a seed is drawn until LullRun says what the index wants,
+// and a replay of that seed is a lull run too.
 func RunSeed(base uint64, k int) uint64 {
 	if k == 0 {
 		return base
 	}
-	return Mix(base + uint64(k)*Increment)
+	want := k%LullEvery == 1
+	s := Mix(base + uint64(k)*Increment)
+	for LullRun(s) != want {
+		s = Mix(s + Increment)
+	}
+	return s
 }
 
 // ProcessSeed returns the starting state of one process's pseudo-random

@@ -84,7 +84,11 @@ func (t *Text) Explain(rs []Result) {
 	fmt.Fprintf(t.W, "%s %s\n", t.paint("1", r.Target.Label()+":"), Clean(h.Rule))
 	fmt.Fprint(t.W, indent(Clean(why(v, h)), "  "))
 	if out := excerpt(h); out != "" {
-		fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "output:"), indent(out, "  "))
+		if h.In != "" {
+			fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "source (%s):", h.In), indent(out, "  "))
+		} else {
+			fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "output:"), indent(out, "  "))
+		}
 	}
 	for i := range v.Checks {
 		c := &v.Checks[i]

@@ -1,0 +1,252 @@
+package engine
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// The checks of the source: mistakes that leave nothing to observe while
+// the program runs, such as an error from Start that is thrown away. They
+// read the Go files the program was built from and point at the learner's
+// line, as a compile error does.
+
+func prepareSource(c *call) (func(*state) error, error) {
+	a := c.args
+	var desc string
+	var check func(files []srcFile) *violation
+	switch {
+	case a[0] == "errors" && len(a) >= 2:
+		calls := a[1:]
+		desc = fmt.Sprintf("the error that %s returns is checked, never thrown away", strings.Join(calls, " or "))
+		check = func(fs []srcFile) *violation { return checkErrorsUsed(fs, calls) }
+	case a[0] == "nocall" && len(a) >= 3:
+		fn, calls := a[1], a[2:]
+		desc = fmt.Sprintf("%s calls no %s", fn, strings.Join(calls, " and no "))
+		check = func(fs []srcFile) *violation { return checkCalls(fs, fn, calls, false) }
+	case a[0] == "noloop" && len(a) >= 3:
+		fn, calls := a[1], a[2:]
+		desc = fmt.Sprintf("%s calls %s once, not in a loop", fn, strings.Join(calls, " or "))
+		check = func(fs []srcFile) *violation { return checkCalls(fs, fn, calls, true) }
+	default:
+		return nil, c.errorf("usage: source %s", c.cmd.args)
+	}
+	return func(s *state) error {
+		ch := Check{Rule: c.rule(desc), Command: c.cmd.name, Pos: c.Pos, Status: Pass, Weight: c.weight()}
+		files, err := s.g.sources()
+		switch {
+		case err != nil:
+			return err
+		case files == nil:
+			ch.Status, ch.Why = Skip, "the program is not Go source the grader built"
+		default:
+			if v := check(files); v != nil {
+				ch.Status, ch.Why, ch.Lines, ch.In = Fail, v.why, v.lines, v.file
+				for _, f := range files {
+					if f.path == v.file {
+						ch.Excerpt = excerpt(f.lines, v.lines)
+					}
+				}
+			}
+		}
+		var failed []int
+		if ch.Failed() {
+			// A mistake in the source is in every run.
+			failed = allRuns(max(len(s.runs), 1))
+		}
+		s.record(ch, failed)
+		return nil
+	}, nil
+}
+
+// srcFile is one Go file of the program, parsed.
+type srcFile struct {
+	path  string // as the learner knows it, relative to the course root
+	fset  *token.FileSet
+	file  *ast.File
+	lines []Line
+}
+
+// sources returns the Go files the program was built from, parsed, or nil
+// when it was not built from Go (a -cmd program).
+func (g *grading) sources() ([]srcFile, error) {
+	if !g.built {
+		return nil, nil
+	}
+	if g.srcs != nil {
+		return g.srcs, nil
+	}
+	texts := map[string][]byte{}
+	switch {
+	case g.files != nil:
+		for name, b := range g.files {
+			texts[g.t.Dir+"/"+name] = b
+		}
+	default:
+		dir := filepath.Join(g.c.Root, filepath.FromSlash(g.t.Dir))
+		shown := g.t.Dir
+		if g.p.Source != "" {
+			dir, shown = g.p.Source, g.p.Source
+		}
+		names, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, n := range names {
+			if strings.HasSuffix(n, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(n)
+			if err != nil {
+				return nil, err
+			}
+			texts[shown+"/"+filepath.Base(n)] = b
+		}
+	}
+	var paths []string
+	for p := range texts {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	g.srcs = []srcFile{}
+	for _, p := range paths {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, p, texts[p], parser.SkipObjectResolution)
+		if err != nil {
+			continue // it compiled, so this is not part of the build
+		}
+		var lines []Line
+		for i, l := range strings.Split(string(texts[p]), "\n") {
+			lines = append(lines, Line{N: i + 1, Text: l})
+		}
+		g.srcs = append(g.srcs, srcFile{path: p, fset: fset, file: f, lines: lines})
+	}
+	return g.srcs, nil
+}
+
+// calleeName returns the name a call is made by: F in F(), x.F() or x.y.F().
+func calleeName(call *ast.CallExpr) string {
+	switch fn := call.Fun.(type) {
+	case *ast.Ident:
+		return fn.Name
+	case *ast.SelectorExpr:
+		return fn.Sel.Name
+	case *ast.IndexExpr: // a generic call such as F[T](x)
+		if id, ok := fn.X.(*ast.Ident); ok {
+			return id.Name
+		}
+		if sel, ok := fn.X.(*ast.SelectorExpr); ok {
+			return sel.Sel.Name
+		}
+	}
+	return ""
+}
+
+func (f *srcFile) at(n ast.Node) Line {
+	l := f.fset.Position(n.Pos()).Line
+	if l >= 1 && l <= len(f.lines) {
+		return f.lines[l-1]
+	}
+	return Line{N: l}
+}
+
+// checkErrorsUsed finds a call of one of calls whose result is dropped: a
+// call standing alone, run by go or defer, or assigned only to _.
+func checkErrorsUsed(files []srcFile, calls []string) *violation {
+	for i := range files {
+		f := &files[i]
+		var bad ast.Node
+		var name string
+		ast.Inspect(f.file, func(n ast.Node) bool {
+			if bad != nil {
+				return false
+			}
+			var call *ast.CallExpr
+			switch st := n.(type) {
+			case *ast.ExprStmt:
+				call, _ = st.X.(*ast.CallExpr)
+			case *ast.GoStmt:
+				call = st.Call
+			case *ast.DeferStmt:
+				call = st.Call
+			case *ast.AssignStmt:
+				if len(st.Rhs) == 1 {
+					if c, ok := st.Rhs[0].(*ast.CallExpr); ok && allBlank(st.Lhs) {
+						call = c
+					}
+				}
+			}
+			if call != nil && slices.Contains(calls, calleeName(call)) {
+				bad, name = call, calleeName(call)
+			}
+			return true
+		})
+		if bad != nil {
+			l := f.at(bad)
+			return &violation{why: fmt.Sprintf("%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)", f.path, l.N, name), lines: []Line{l}, file: f.path}
+		}
+	}
+	return nil
+}
+
+func allBlank(es []ast.Expr) bool {
+	for _, e := range es {
+		if id, ok := e.(*ast.Ident); !ok || id.Name != "_" {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCalls finds, in the function named fn, a call of one of calls (only
+// inside a for or range loop, with inLoop).
+func checkCalls(files []srcFile, fn string, calls []string, inLoop bool) *violation {
+	for i := range files {
+		f := &files[i]
+		for _, d := range f.file.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Name.Name != fn || fd.Body == nil {
+				continue
+			}
+			var bad *ast.CallExpr
+			var walk func(n ast.Node, loops int)
+			walk = func(n ast.Node, loops int) {
+				ast.Inspect(n, func(m ast.Node) bool {
+					if bad != nil || m == nil {
+						return false
+					}
+					switch x := m.(type) {
+					case *ast.ForStmt:
+						if m != n {
+							walk(x.Body, loops+1)
+							return false
+						}
+					case *ast.RangeStmt:
+						if m != n {
+							walk(x.Body, loops+1)
+							return false
+						}
+					case *ast.CallExpr:
+						if slices.Contains(calls, calleeName(x)) && (!inLoop || loops > 0) {
+							bad = x
+						}
+					}
+					return true
+				})
+			}
+			walk(fd.Body, 0)
+			if bad != nil {
+				l := f.at(bad)
+				what := "calls"
+				if inLoop {
+					what = "calls in a loop"
+				}
+				return &violation{why: fmt.Sprintf("%s:%d: %s %s %s", f.path, l.N, fn, what, calleeName(bad)), lines: []Line{l}, file: f.path}
+			}
+		}
+	}
+	return nil
+}
