@@ -45,7 +45,7 @@ var (
 )
 
 // commands are the script commands, sorted by name. Update docs/checks.md
-// (go test ./internal/engine -run TestChecksDoc tells what is missing)
+// (TestChecksDocIsComplete tells what is missing)
 // when adding or changing one.
 var commands []*command
 
@@ -115,7 +115,7 @@ func Usage() string {
 	for _, c := range commands {
 		fmt.Fprintf(&b, "%s\n\t%s\n", c.usage(), c.summary)
 		for _, o := range c.opts {
-			fmt.Fprintf(&b, "\t%s %s: %s\n", o.name, o.value, o.usage)
+			fmt.Fprintf(&b, "\t%s: %s\n", strings.TrimSpace(o.name+" "+o.value), o.usage)
 		}
 	}
 	return b.String()

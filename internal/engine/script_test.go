@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -109,5 +110,17 @@ func TestRulesInOrder(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("rules %q: error %v; want %q", tc.script, err, tc.want)
 		}
+	}
+}
+
+// TestChecksDocIsComplete keeps docs/checks.md in step with the commands.
+func TestChecksDocIsComplete(t *testing.T) {
+	b, err := os.ReadFile("../../docs/checks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if !strings.Contains(doc, Usage()) {
+		t.Errorf("docs/checks.md lacks the current engine.Usage() at its end; paste it there:\n%s", Usage())
 	}
 }
