@@ -163,11 +163,3 @@ func nextStep(r *Result, lang string) string {
 func gradeCommand(t course.Target) string {
 	return "go run ./cmd/grade " + t.Arg()
 }
-
-// plural writes n and a noun that agrees with it.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
