@@ -1,3 +1,6 @@
+// The processes of a run, as Linux's /proc shows them. Elsewhere /proc
+// does not exist, and these find nothing.
+
 package engine
 
 import (
