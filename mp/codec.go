@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"reflect"
 	"sync"
 	"syscall"
+
+	"github.com/forklore/forklore/mp/internal/nethook"
 )
 
 // The codec turns Go values into bytes that another process of the same
@@ -46,11 +47,7 @@ var (
 	binaryMarshalerType  = reflect.TypeFor[encoding.BinaryMarshaler]()
 	osFileType           = reflect.TypeFor[*os.File]()
 	errorType            = reflect.TypeFor[error]()
-	netTCPConnType       = reflect.TypeFor[*net.TCPConn]()
-	netUnixConnType      = reflect.TypeFor[*net.UnixConn]()
-	netUDPConnType       = reflect.TypeFor[*net.UDPConn]()
-	netTCPListenerType   = reflect.TypeFor[*net.TCPListener]()
-	netUnixListenerType  = reflect.TypeFor[*net.UnixListener]()
+	syscallConnType      = reflect.TypeFor[syscall.Conn]()
 	binaryUnmarshalerTyp = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
@@ -166,6 +163,9 @@ func (e *encoder) encodeValue(v reflect.Value) error {
 		case dt.Kind() == reflect.Chan || dt.Kind() == reflect.Func || dt.Kind() == reflect.UnsafePointer:
 			return fmt.Errorf("mp: cannot send a value of type %s to another process: %s", dt, unsendableReason(dt))
 		}
+		if isNetHandle(dt) && nethook.Rebuild == nil {
+			return needMpnet(dt)
+		}
 		name := cachedTypeName(dt)
 		if lookupType(name) != dt {
 			return fmt.Errorf("mp: cannot send a %s held in a variable of type %s: the receiving process would not know the type; call mp.Register with a value of type %s before mp.Main, or use a concrete type", dt, t, dt)
@@ -207,12 +207,20 @@ func unsendableReason(t reflect.Type) string {
 	return "it holds a raw memory address, which means nothing in another process"
 }
 
+// isNetHandle reports whether t is one of package net's connections or
+// listeners (*net.TCPConn, *net.TCPListener...). mp tells them by their
+// package, without linking net: see package mpnet for why.
 func isNetHandle(t reflect.Type) bool {
-	switch t {
-	case netTCPConnType, netUnixConnType, netUDPConnType, netTCPListenerType, netUnixListenerType:
-		return true
-	}
-	return false
+	return t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "net" && t.Implements(syscallConnType)
+}
+
+// mpnetPath is the package that teaches mp to pass network connections.
+const mpnetPath = "github.com/forklore/forklore/mp/mpnet"
+
+// needMpnet is the error for a network connection or listener passed to a
+// process in a program that does not link package mpnet.
+func needMpnet(t reflect.Type) error {
+	return fmt.Errorf("mp: cannot pass a %s to a process without package mpnet: add the import _ %q to the main package (%w)", t, mpnetPath, ErrNeedMpnet)
 }
 
 // encodeHandle appends a handle: a presence byte, then the handle's own data.
@@ -227,10 +235,14 @@ func (e *encoder) encodeHandle(v reflect.Value) error {
 		// Python: "Lock objects should only be shared between processes through inheritance".
 		return fmt.Errorf("mp: %s objects should only be shared between processes through inheritance: pass it to the process as an argument of mp.NewProcess instead of sending it through a %s (%w)", kind, e.refusal, ErrInheritOnly)
 	}
-	e.buf = append(e.buf, 1)
 	if h, ok := v.Interface().(handleEncoder); ok {
+		e.buf = append(e.buf, 1)
 		return h.encodeHandle(e)
 	}
+	if t != osFileType && nethook.Rebuild == nil {
+		return needMpnet(t)
+	}
+	e.buf = append(e.buf, 1)
 	if err := e.addFileOf(v.Interface().(syscall.Conn), kind); err != nil {
 		return err
 	}
@@ -469,24 +481,15 @@ func (d *decoder) decodeHandle(v reflect.Value) error {
 		v.Set(reflect.ValueOf(os.NewFile(uintptr(fd), name)))
 		return nil
 	}
-	// net.FileConn and net.FileListener duplicate the descriptor.
-	f := os.NewFile(uintptr(fd), "inherited")
-	defer f.Close()
-	var x any
-	switch t {
-	case netTCPListenerType, netUnixListenerType:
-		x, err = net.FileListener(f)
-	default:
-		x, err = net.FileConn(f)
+	if nethook.Rebuild == nil {
+		syscall.Close(fd)
+		return needMpnet(t)
 	}
+	x, err := nethook.Rebuild(t, fd)
 	if err != nil {
 		return fmt.Errorf("mp: cannot rebuild the inherited %s: %w", t, err)
 	}
-	xv := reflect.ValueOf(x)
-	if !xv.Type().AssignableTo(t) {
-		return fmt.Errorf("mp: the inherited descriptor is a %s, not a %s", xv.Type(), t)
-	}
-	v.Set(xv)
+	v.Set(x)
 	return nil
 }
 
@@ -566,8 +569,7 @@ func init() {
 		float32(0), float64(0), complex64(0), complex128(0), "",
 		[]byte(nil), []any(nil), []string(nil), []int(nil), []float64(nil),
 		map[string]any(nil), map[string]string(nil), map[string]int(nil),
-		(*net.TCPConn)(nil), (*net.UnixConn)(nil), (*net.UDPConn)(nil),
-		(*net.TCPListener)(nil), (*net.UnixListener)(nil), (*os.File)(nil),
+		(*os.File)(nil),
 	} {
 		registerType(reflect.TypeOf(v))
 	}
