@@ -126,13 +126,12 @@ func register(targets []any) {
 		}
 		v := reflect.ValueOf(t)
 		registry.byName[key] = v
-		seen := map[reflect.Type]bool{}
 		if v.Kind() == reflect.Func {
 			for i := range v.Type().NumIn() {
-				registerTypeDeep(v.Type().In(i), seen)
+				noteType(v.Type().In(i))
 			}
 		} else {
-			registerTypeDeep(v.Type(), seen)
+			noteType(v.Type())
 		}
 	}
 }
@@ -247,6 +246,17 @@ func inList(t reflect.Type) string {
 // call runs a target with its arguments in this process. A target's error
 // result is returned; a panic is not recovered here.
 func call(target reflect.Value, args []reflect.Value) error {
+	if target.Kind() == reflect.Func && len(args) == 0 {
+		// Without arguments, no need for reflect.Value.Call, whose first
+		// use costs a process's start a deeper stack and a layout to build.
+		switch f := target.Interface().(type) {
+		case func():
+			f()
+			return nil
+		case func() error:
+			return f()
+		}
+	}
 	if target.Kind() == reflect.Func {
 		out := target.Call(args)
 		if len(out) == 1 && !out[0].IsNil() {
