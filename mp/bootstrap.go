@@ -258,7 +258,17 @@ func (p *headParser) count(what string, limit, minBytes int) int {
 }
 
 func (p *headParser) bytes(what string, limit int) []byte {
-	n := p.count(what, limit, 1)
+	n := p.uvarint(what)
+	switch {
+	case p.err != nil:
+		return nil
+	case n > uint64(limit):
+		p.fail(fmt.Errorf("%s takes %d bytes, more than the %d allowed", what, n, limit))
+		return nil
+	case n > uint64(len(p.buf)):
+		p.fail(fmt.Errorf("%s takes %d bytes, but only %d are left", what, n, len(p.buf)))
+		return nil
+	}
 	b := p.buf[:n]
 	p.buf = p.buf[n:]
 	return b

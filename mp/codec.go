@@ -62,10 +62,42 @@ type encoder struct {
 }
 
 // decoder reads what an encoder wrote.
+//
+// A decoder trusts nothing in the bytes: every length is checked against
+// what is left, nesting is bounded by maxDepth, and what lengths in the
+// message make it allocate is bounded by a budget proportional to the
+// message's size, so hostile bytes give an error, never a panic or an
+// out-of-memory crash. Its zero value with buf set is ready to use.
 type decoder struct {
 	buf []byte
 	// files are the inherited descriptors, by index; -1 once taken.
 	files []int
+	depth int
+	// budget is how many bytes lengths read from the message may still
+	// make the decoder allocate; set from the message's size at first use.
+	budget   uint64
+	budgeted bool
+}
+
+// A message may make its decoder allocate allocPerByte times its size,
+// plus allocSlack: enough for any value an encoder wrote (a 1-byte nil
+// pointer or empty string decodes into 8 to 24 bytes), but not for a
+// forged count of large elements.
+const (
+	allocPerByte = 64
+	allocSlack   = 1 << 20
+)
+
+// charge accounts for n elements of size bytes that the message asks for.
+func (d *decoder) charge(n uint64, size uintptr) error {
+	if size == 0 || n == 0 {
+		return nil
+	}
+	if n > d.budget/uint64(size) {
+		return fmt.Errorf("mp: the message asks for %d values of %d bytes, more memory than its %d bytes can hold (is it corrupted, or of another type?)", n, size, len(d.buf))
+	}
+	d.budget -= n * uint64(size)
+	return nil
 }
 
 var errShort = errors.New("mp: message ended early (sender and receiver disagree about its type)")
@@ -276,6 +308,15 @@ func (e *encoder) addFileOf(c syscall.Conn, kind string) error {
 
 // decodeValue reads into v, which must be settable.
 func (d *decoder) decodeValue(v reflect.Value) error {
+	if !d.budgeted {
+		d.budget = allocPerByte*uint64(len(d.buf)) + allocSlack
+		d.budgeted = true
+	}
+	d.depth++
+	defer func() { d.depth-- }()
+	if d.depth > maxDepth {
+		return fmt.Errorf("mp: cannot receive a value nested more than %d levels deep", maxDepth)
+	}
 	t := v.Type()
 	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
 		return d.decodeHandle(v)
@@ -293,17 +334,26 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			return errShort
 		}
 		d.buf = d.buf[k:]
+		if v.OverflowInt(n) {
+			return fmt.Errorf("mp: received %d, which does not fit in a %s", n, t)
+		}
 		v.SetInt(n)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		n, err := d.uvarint()
 		if err != nil {
 			return err
 		}
+		if v.OverflowUint(n) {
+			return fmt.Errorf("mp: received %d, which does not fit in a %s", n, t)
+		}
 		v.SetUint(n)
 	case reflect.Float32, reflect.Float64:
 		f, err := d.float()
 		if err != nil {
 			return err
+		}
+		if v.OverflowFloat(f) {
+			return fmt.Errorf("mp: received %g, which does not fit in a %s", f, t)
 		}
 		v.SetFloat(f)
 	case reflect.Complex64, reflect.Complex128:
@@ -314,6 +364,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		im, err := d.float()
 		if err != nil {
 			return err
+		}
+		if c := complex(re, im); v.OverflowComplex(c) {
+			return fmt.Errorf("mp: received %g, which does not fit in a %s", c, t)
 		}
 		v.SetComplex(complex(re, im))
 	case reflect.String:
@@ -345,6 +398,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		if n > uint64(len(d.buf)) { // every element takes at least one byte
 			return errShort
 		}
+		if err := d.charge(n, t.Elem().Size()); err != nil {
+			return err
+		}
 		s := reflect.MakeSlice(t, int(n), int(n))
 		for i := range int(n) {
 			if err := d.decodeValue(s.Index(i)); err != nil {
@@ -371,11 +427,17 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		if n > uint64(len(d.buf)) {
 			return errShort
 		}
+		if err := d.charge(n, t.Key().Size()+t.Elem().Size()+8); err != nil {
+			return err
+		}
 		m := reflect.MakeMapWithSize(t, int(n))
 		for range n {
 			k := reflect.New(t.Key()).Elem()
 			if err := d.decodeValue(k); err != nil {
 				return err
+			}
+			if !k.Comparable() {
+				return fmt.Errorf("mp: received a map key that cannot be a key of a %s (it holds a slice, a map or a function)", t)
 			}
 			e := reflect.New(t.Elem()).Elem()
 			if err := d.decodeValue(e); err != nil {
@@ -392,6 +454,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		if b == 0 {
 			v.SetZero()
 			return nil
+		}
+		if err := d.charge(1, t.Elem().Size()); err != nil {
+			return err
 		}
 		p := reflect.New(t.Elem())
 		if err := d.decodeValue(p.Elem()); err != nil {
@@ -418,6 +483,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		if !dt.AssignableTo(t) {
 			return fmt.Errorf("mp: received a %s, which does not fit in a %s", dt, t)
 		}
+		if err := d.charge(1, dt.Size()); err != nil {
+			return err
+		}
 		x := reflect.New(dt).Elem()
 		if err := d.decodeValue(x); err != nil {
 			return err
@@ -433,7 +501,7 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			if err != nil {
 				return err
 			}
-			return v.Addr().Interface().(encoding.BinaryUnmarshaler).UnmarshalBinary(b)
+			return unmarshalBinary(v.Addr().Interface().(encoding.BinaryUnmarshaler), b)
 		}
 		for i := range t.NumField() {
 			if !t.Field(i).IsExported() {
@@ -447,6 +515,17 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		return fmt.Errorf("mp: cannot receive a value of type %s: %s", t, unsendableReason(t))
 	}
 	return nil
+}
+
+// unmarshalBinary calls the type's own decoder, which may not expect the
+// bytes of another type or a corrupted message: its panic is an error.
+func unmarshalBinary(u encoding.BinaryUnmarshaler, b []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mp: %T.UnmarshalBinary panicked on the received bytes: %v", u, r)
+		}
+	}()
+	return u.UnmarshalBinary(b)
 }
 
 // decodeHandle reads a handle written by encodeHandle.
