@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"sync"
 	"syscall"
 
 	"github.com/forklore/forklore/mp/internal/nethook"
@@ -395,16 +396,19 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			v.Set(s)
 			return nil
 		}
-		if n > uint64(len(d.buf)) { // every element takes at least one byte
+		least := minEncodedSize(t.Elem())
+		if (least > 0 && n > uint64(len(d.buf))/least) || n > math.MaxInt32 {
 			return errShort
 		}
 		if err := d.charge(n, t.Elem().Size()); err != nil {
 			return err
 		}
 		s := reflect.MakeSlice(t, int(n), int(n))
-		for i := range int(n) {
-			if err := d.decodeValue(s.Index(i)); err != nil {
-				return err
+		if least > 0 { // elements that encode to nothing decode to zero values
+			for i := range int(n) {
+				if err := d.decodeValue(s.Index(i)); err != nil {
+					return err
+				}
 			}
 		}
 		v.Set(s)
@@ -424,7 +428,7 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			return nil
 		}
 		n--
-		if n > uint64(len(d.buf)) {
+		if least := minEncodedSize(t.Key()) + minEncodedSize(t.Elem()); least > 0 && n > uint64(len(d.buf))/least {
 			return errShort
 		}
 		if err := d.charge(n, t.Key().Size()+t.Elem().Size()+8); err != nil {
@@ -515,6 +519,49 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		return fmt.Errorf("mp: cannot receive a value of type %s: %s", t, unsendableReason(t))
 	}
 	return nil
+}
+
+// minEncodedSize returns the fewest bytes a value of type t encodes to:
+// zero for a struct without exported fields, for instance. The decoder
+// uses it to bound a count by the bytes left.
+func minEncodedSize(t reflect.Type) uint64 {
+	if n, ok := minSizes.Load(t); ok {
+		return n.(uint64)
+	}
+	n := minEncodedSizeOf(t, 0)
+	minSizes.Store(t, n)
+	return n
+}
+
+var minSizes sync.Map // reflect.Type → uint64
+
+func minEncodedSizeOf(t reflect.Type, depth int) uint64 {
+	if depth > maxDepth {
+		return 1
+	}
+	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
+		return 1
+	}
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return 8
+	case reflect.Complex64, reflect.Complex128:
+		return 16
+	case reflect.Array:
+		return uint64(t.Len()) * minEncodedSizeOf(t.Elem(), depth+1)
+	case reflect.Struct:
+		if t.Implements(binaryMarshalerType) && reflect.PointerTo(t).Implements(binaryUnmarshalerTyp) {
+			return 1
+		}
+		var n uint64
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				n += minEncodedSizeOf(t.Field(i).Type, depth+1)
+			}
+		}
+		return n
+	}
+	return 1 // a number, a length, a nil mark or a presence byte
 }
 
 // unmarshalBinary calls the type's own decoder, which may not expect the
