@@ -139,7 +139,12 @@ func runChild() int {
 	// with 2; the copy of its report on the socket tells the parent that 2
 	// was a crash, which Python reports as 1.
 	_ = debug.SetCrashOutput(sock, debug.CrashOptions{})
-	go watchParent(sock)
+	// Only a daemon must act when its parent ends; for the others,
+	// ParentProcess().IsAlive looks at the socket when asked, and their
+	// start does not pay for a goroutine blocked in a read.
+	if b.Daemon {
+		go watchParent(sock)
+	}
 
 	target, ok := lookupTarget(b.Key)
 	if !ok {

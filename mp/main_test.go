@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 		// process_test.go
 		reportArgs, blockOn, exitWith, panicNow, panicInGoroutine, returnError,
 		reportPid, setGlobal, startGrandchild, startDaemonGrandchild, reportAuthkey,
-		readStdin, takeAny, takeTCP, reportFDs, reportEnv, noop, sleepThenPrint, blockOnChan, startUnjoinedGrandchild,
+		readStdin, takeAny, takeTCP, reportFDs, reportEnv, noop, sleepThenPrint, blockOnChan, startUnjoinedGrandchild, startOrphan, reportParentGone,
 		&fieldRunner{}, runnerByValue{}, &fdRunner{},
 		// sync_test.go
 		incrementLocked, incrementValue, holdLock, acquireAndExit, acquireForever,

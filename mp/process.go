@@ -380,7 +380,7 @@ func (p *Process) IsAlive() bool {
 	case roleCurrent:
 		return true
 	case roleParent:
-		return !self.parentGone.Load()
+		return parentAlive()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

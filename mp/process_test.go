@@ -787,6 +787,67 @@ func TestDaemonEndsWithParent(t *testing.T) {
 	}
 }
 
+// TestParentIsAliveTurnsFalse checks ParentProcess().IsAlive in a child
+// that is not a daemon (which watches its parent only when asked): true
+// while the parent runs, false once it has ended.
+func TestParentIsAliveTurnsFalse(t *testing.T) {
+	r, w := pipe(t)
+	p := mp.NewProcess(startOrphan, w)
+	start(t, p)
+	w.Close()
+	br := bufio.NewReader(r)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no grandchild pid from the child: %v", err)
+	}
+	gpid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("child said %q", line)
+	}
+	joinWithin(t, p)
+	rest, _ := io.ReadAll(br) // the grandchild closes its copy when done
+	if got, want := strings.TrimSpace(string(rest)), "alive while the parent runs: true\nalive after it ended: false"; got != want {
+		t.Errorf("grandchild reported %q; want %q", got, want)
+	}
+	if _, err := waitPid(gpid, 20*time.Second); err != nil {
+		t.Errorf("grandchild %d: %v", gpid, err)
+	}
+}
+
+// startOrphan starts reportParentGone in a grandchild, reports its pid,
+// and once the grandchild has looked at its living parent, exits at once
+// without Finish, leaving it an orphan.
+func startOrphan(w *os.File) {
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(w, err)
+		os.Exit(1)
+	}
+	g := mp.NewProcess(reportParentGone, w, readyW)
+	if err := g.Start(); err != nil {
+		fmt.Fprintln(w, err)
+		os.Exit(1)
+	}
+	readyW.Close()
+	fmt.Fprintln(w, g.Pid())
+	ready.Read(make([]byte, 1))
+	os.Exit(0)
+}
+
+// reportParentGone reports IsAlive of its parent before and after the
+// parent ends.
+func reportParentGone(w, ready *os.File) {
+	fmt.Fprintln(w, "alive while the parent runs:", mp.ParentProcess().IsAlive())
+	ready.Close()
+	// Not forever, so that a broken IsAlive fails the test instead of
+	// hanging it.
+	for deadline := time.Now().Add(20 * time.Second); mp.ParentProcess().IsAlive() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Fprintln(w, "alive after it ended:", mp.ParentProcess().IsAlive())
+	w.Close()
+}
+
 // waitPid waits for an orphan that was reparented to this process.
 func waitPid(pid int, limit time.Duration) (syscall.WaitStatus, error) {
 	type result struct {

@@ -154,6 +154,27 @@ func reapExitCode(pid int) int {
 	return -1
 }
 
+// parentAlive reports whether the parent still holds its end of the
+// bootstrap socket. It never writes on it after the bootstrap, so a
+// readable socket means EOF: the parent is gone, however it ended.
+func parentAlive() bool {
+	if self.parentGone.Load() {
+		return false
+	}
+	fds := []unix.PollFd{{Fd: bootstrapFD, Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0 {
+			self.parentGone.Store(true)
+			return false
+		}
+		return true
+	}
+}
+
 // terminateSelf ends a daemon whose parent is gone, as its parent would
 // have: SIGTERM, and SIGKILL if that was caught and the process lingers.
 func terminateSelf() {
