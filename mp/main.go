@@ -53,7 +53,15 @@ var self struct {
 // the same program registers the same targets in every process. Main panics
 // on a value that cannot be a target, such as a function literal.
 func Main(targets ...any) {
-	register(append(targets, &poolWorker{}))
+	targets = append(targets, &poolWorker{})
+	child := os.Getenv(childEnv) != ""
+	if child {
+		// The parent, the same program, checked these targets already:
+		// name them only as the child looks them up.
+		noteTargets(targets)
+	} else {
+		register(targets)
+	}
 	self.mu.Lock()
 	if self.mainCalled {
 		self.mu.Unlock()
@@ -61,7 +69,7 @@ func Main(targets ...any) {
 	}
 	self.mainCalled = true
 	self.mu.Unlock()
-	if os.Getenv(childEnv) == "" {
+	if !child {
 		self.ppid = os.Getppid()
 		self.name = "MainProcess"
 		self.current = &Process{Name: "MainProcess", role: roleCurrent}

@@ -137,6 +137,7 @@ func lookupType(name string) reflect.Type {
 	if t, ok := typeCache.Load(name); ok {
 		return t.(reflect.Type)
 	}
+	nameAllTargets() // their parameters' types may be the one
 	types.Lock()
 	walkPending()
 	t := types.byName[name]

@@ -4,7 +4,8 @@
 //
 // Usage (from the repository root):
 //
-//	go run ./cmd/mpbench [-floors] [-rounds 3] [-scale 1] [-builds static,default] [-before DIR] [-python PATH]
+//	go run ./cmd/mpbench [-floors] [-rounds 3] [-scale 1] [-builds static,default] [-before DIR] [-python PATH] [-only KEYS]
+//	go run ./cmd/mpbench -breakdown [-scale 1] [-builds static,default]
 //
 // Each round runs, one after the other so that they share the machine's
 // noise:
@@ -23,6 +24,10 @@
 //   - CPython's multiprocessing (the embedded baseline.py), with the real
 //     interpreter: `python3 -c 'import sys; print(sys.executable)'` is asked
 //     once, so that a version manager's shim does not slow every start.
+//
+// With -breakdown, mpbench instead samples the CPU with perf(1) while the
+// floor and the probe start children, and prints where each child's start
+// goes, phase by phase (breakdown.go).
 //
 // The order of these rotates from round to round. A figure is the median
 // (or mean, for the per-item rates) within a round; the table prints the
@@ -58,8 +63,14 @@ func main() {
 	flag.StringVar(&c.builds, "builds", "static,default", "builds of the mp probe: static (CGO_ENABLED=0), default (the go command's default), or both")
 	flag.StringVar(&c.before, "before", "", "a checkout of an earlier version of this repository, measured in the same rounds")
 	flag.StringVar(&c.python, "python", "", "the Python interpreter (default: python3's sys.executable; none to skip Python)")
+	flag.BoolVar(&c.breakdown, "breakdown", false, "instead of the table, profile where a child's start goes, with perf, for the floor and each build")
+	flag.StringVar(&c.only, "only", "", "comma-separated keys of the rows to measure, e.g. start_join,start_join_10 (Python measures every row)")
 	flag.Parse()
-	if err := run(c); err != nil {
+	do := run
+	if c.breakdown {
+		do = runBreakdown
+	}
+	if err := do(c); err != nil {
 		fmt.Fprintln(os.Stderr, "mpbench:", err)
 		os.Exit(1)
 	}
@@ -72,6 +83,9 @@ type config struct {
 	builds string
 	before string
 	python string
+	only   string
+
+	breakdown bool
 }
 
 // goal is a bound on mp / floor, in the row's unit.
@@ -116,6 +130,8 @@ var rows = []row{
 	{what: "10 started together, then joined", unit: "ms", per: 1e-3, key: "start_join_10", start: true,
 		py:    []string{"start_join_10_fork", "start_join_10_spawn"},
 		floor: "10 minimal static Go binaries", goal: &goal{atMost: true, x: 1.2}},
+	{what: "the mp program itself, started and waited, exiting before mp.Main", unit: "ms", per: 1e-3, key: "start_bare", start: true,
+		floor: "minimal static Go binary, started and waited", fkey: "start_join"},
 	{what: "Pipe, 1 KiB messages (SendBytes, RecvBytes)", unit: "MB/s", per: 1e6 / 1024, rate: true, key: "pipe_kib",
 		py:    []string{"pipe_kib"},
 		floor: "os.Pipe between 2 processes, 64 KiB writes", goal: &goal{x: 0.5}},
@@ -192,9 +208,13 @@ func run(c config) error {
 	}
 	defer os.RemoveAll(dir)
 
+	var only []string
+	if c.only != "" {
+		only = strings.Split(c.only, ",")
+	}
 	var startKeys []string
 	for _, x := range rows {
-		if x.start {
+		if x.start && (only == nil || slices.Contains(only, x.key)) {
 			startKeys = append(startKeys, x.key)
 		}
 	}
@@ -216,10 +236,12 @@ func run(c config) error {
 			if err := goBuild(v.tree, "./cmd/mpbench/probe", bin, b.env); err != nil {
 				return fmt.Errorf("cannot build the probe of %s (run mpbench from the repository root): %w", v.tree, err)
 			}
-			s := &subject{label: v.label + ", " + b.desc, cmd: []string{bin, fmt.Sprint(c.scale)}}
+			s := &subject{label: v.label + ", " + b.desc, cmd: []string{bin, fmt.Sprint(c.scale)}, only: only}
 			if bi > 0 {
 				s.only = startKeys
-				s.cmd = append(s.cmd, strings.Join(startKeys, ","))
+			}
+			if s.only != nil {
+				s.cmd = append(s.cmd, strings.Join(s.only, ","))
 			}
 			if vi == 0 && (cur == nil || b.name == "static") {
 				cur = s
@@ -237,7 +259,10 @@ func run(c config) error {
 				return fmt.Errorf("cannot build %s: %w", pkg, err)
 			}
 		}
-		floor = &subject{label: "floor", cmd: []string{floorBin, noop, fmt.Sprint(c.scale)}}
+		floor = &subject{label: "floor", cmd: []string{floorBin, noop, fmt.Sprint(c.scale)}, only: only}
+		if only != nil {
+			floor.cmd = append(floor.cmd, c.only)
+		}
 		subjects = append(subjects, floor)
 	}
 	var py *subject
@@ -292,6 +317,9 @@ func run(c config) error {
 		}
 	}
 	for _, x := range rows {
+		if only != nil && !slices.Contains(only, x.key) {
+			continue
+		}
 		fmt.Fprintf(w, "%s (%s)\t\t\t\n", x.what, x.unit)
 		if floor != nil && x.floor != "" {
 			fmt.Fprintf(w, "  floor: %s\t%s\t\t\n", x.floor, num(x.show(med(floor.fig(x.floorKey())))))

@@ -5,9 +5,10 @@
 // the same rounds as mp's probe and prints mp's figure as a multiple of
 // the floor's.
 //
-//	floor NOOP [scale]
+//	floor NOOP [scale [keys]]
 //
-// NOOP is the minimal static Go binary (./noop). floor prints one JSON
+// NOOP is the minimal static Go binary (./noop); keys, comma-separated,
+// limit what is measured. floor prints one JSON
 // object mapping a measurement's key to seconds, with the same units as the
 // probe's keys of the same name:
 //
@@ -62,14 +63,27 @@ func main() {
 		}
 		scale = s
 	}
+	var only []string
+	if len(os.Args) > 3 {
+		only = strings.Split(os.Args[3], ",")
+	}
 	n := func(k int) int { return max(3, int(float64(k)*scale)) }
+	measures := []struct {
+		key string
+		f   func() float64
+	}{
+		{"start_join", func() float64 { return median(n(200), func() { startWait(noop, 1) }) }},
+		{"start_join_10", func() float64 { return median(n(20), func() { startWait(noop, 10) }) }},
+		{"pipe_kib", func() float64 { return pipeKiB(n(4000)) }},
+		{"lock_pair", func() float64 { return lockPair(n(2_000_000)) }},
+		{"contended_increment", func() float64 { return contended(n(200_000)) }},
+	}
 	var out []string
-	add := func(key string, v float64) { out = append(out, fmt.Sprintf("%q: %g", key, v)) }
-	add("start_join", median(n(200), func() { startWait(noop, 1) }))
-	add("start_join_10", median(n(20), func() { startWait(noop, 10) }))
-	add("pipe_kib", pipeKiB(n(4000)))
-	add("lock_pair", lockPair(n(2_000_000)))
-	add("contended_increment", contended(n(200_000)))
+	for _, m := range measures {
+		if only == nil || slices.Contains(only, m.key) {
+			out = append(out, fmt.Sprintf("%q: %g", m.key, m.f()))
+		}
+	}
 	fmt.Printf("{%s}\n", strings.Join(out, ", "))
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/forklore/forklore/mp"
@@ -73,6 +74,9 @@ func sendKiB(c *mp.Conn, n int, start *mp.Event) {
 func square(x int) int { return x * x }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-exit" {
+		return // start_bare: this binary's own start, without mp's
+	}
 	mp.Main(noop, incrementShared, produceInts, produceJoinable, produceKiB, echo, sendKiB, square)
 	defer mp.Finish()
 	scale := 1.0
@@ -96,6 +100,7 @@ func main() {
 	}{
 		{"start_join", func() float64 { return median(n(200), func() { startJoin(1) }) }},
 		{"start_join_10", func() float64 { return median(n(20), func() { startJoin(10) }) }},
+		{"start_bare", func() float64 { return median(n(200), startBare) }},
 		{"lock_pair", func() float64 { return lockPair(n(2_000_000)) }},
 		{"contended_increment", func() float64 { return contended(n(200_000)) }},
 		{"queue_item", func() float64 { return queueItem(n(300_000), 0) }},
@@ -125,6 +130,19 @@ func startJoin(k int) {
 	for _, p := range ps {
 		p.Join()
 	}
+}
+
+// startBare starts this program again, as a plain program that exits
+// before mp.Main, and waits for it: what executing this binary costs
+// (exec, the dynamic loader if any, the runtime, package initialisation),
+// without mp's bootstrap and reaping.
+func startBare() {
+	exe := "/proc/self/exe"
+	pid, err := syscall.ForkExec(exe, []string{os.Args[0], "-exit"}, &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}})
+	must(err)
+	var ws syscall.WaitStatus
+	_, err = syscall.Wait4(pid, &ws, 0, nil)
+	must(err)
 }
 
 // lockPair returns seconds per uncontended Acquire+Release.
