@@ -63,17 +63,23 @@ func runBreakdown(c config) error {
 		cmd         []string
 	}
 	runs := []subjectRun{{"floor", "noop", []string{floorBin, noop, fmt.Sprint(c.scale), "start_join"}}}
-	for _, name := range strings.Split(c.builds, ",") {
-		b, ok := probeBuilds[strings.TrimSpace(name)]
-		if !ok {
-			return fmt.Errorf("-builds: unknown build %q", name)
+	trees := []struct{ dir, label string }{{".", "mp"}}
+	if c.before != "" {
+		trees = append(trees, struct{ dir, label string }{c.before, "before: mp"})
+	}
+	for ti, tree := range trees {
+		for _, name := range strings.Split(c.builds, ",") {
+			b, ok := probeBuilds[strings.TrimSpace(name)]
+			if !ok {
+				return fmt.Errorf("-builds: unknown build %q", name)
+			}
+			bin := filepath.Join(dir, fmt.Sprintf("startonly-%d-%s", ti, b.name))
+			if err := buildStartOnly(tree.dir, bin, b.env); err != nil {
+				return err
+			}
+			// A child is /proc/self/exe executed again: its comm is "exe".
+			runs = append(runs, subjectRun{tree.label + ", " + b.desc + " (" + linkMode(bin) + ")", "exe", []string{bin, fmt.Sprint(n)}})
 		}
-		bin := filepath.Join(dir, "probe-"+b.name)
-		if err := goBuild(".", "./cmd/mpbench/probe", bin, b.env); err != nil {
-			return err
-		}
-		// A child is /proc/self/exe executed again: its comm is "exe".
-		runs = append(runs, subjectRun{"mp, " + b.desc + " (" + linkMode(bin) + ")", "exe", []string{bin, fmt.Sprint(c.scale), "start_join"}})
 	}
 	perChild := make([]map[string]float64, len(runs))
 	totals := make([]float64, len(runs))
@@ -115,6 +121,48 @@ func runBreakdown(c config) error {
 	}
 	fmt.Fprintln(w)
 	return w.Flush()
+}
+
+// startOnly is the mp program that -breakdown profiles: it starts and joins
+// n no-op children, and nothing else. It uses only the API every version
+// of mp has, so that it builds in a checkout of an earlier one too.
+const startOnly = `package main
+
+import (
+	"os"
+	"strconv"
+
+	"github.com/forklore/forklore/mp"
+)
+
+func noop() {}
+
+func main() {
+	mp.Main(noop)
+	defer mp.Finish()
+	n, _ := strconv.Atoi(os.Args[1])
+	for range n {
+		p := mp.NewProcess(noop)
+		if err := p.Start(); err != nil {
+			panic(err)
+		}
+		p.Join()
+	}
+}
+`
+
+// buildStartOnly builds startOnly in the module at tree, from a directory
+// it makes there for the build and removes.
+func buildStartOnly(tree, bin string, env []string) error {
+	src := filepath.Join(tree, "zz_mpbench_startonly")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return err
+	}
+	defer os.RemoveAll(src)
+	if err := os.WriteFile(filepath.Join(src, "main.go"), []byte(startOnly), 0o644); err != nil {
+		return err
+	}
+	return goBuild(tree, "./zz_mpbench_startonly", bin, env)
 }
 
 // bucketSamples counts the samples of processes named comm in a perf

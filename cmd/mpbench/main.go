@@ -5,7 +5,7 @@
 // Usage (from the repository root):
 //
 //	go run ./cmd/mpbench [-floors] [-rounds 3] [-scale 1] [-builds static,default] [-before DIR] [-python PATH] [-only KEYS]
-//	go run ./cmd/mpbench -breakdown [-scale 1] [-builds static,default]
+//	go run ./cmd/mpbench -breakdown [-scale 1] [-builds static,default] [-before DIR]
 //
 // Each round runs, one after the other so that they share the machine's
 // noise:
