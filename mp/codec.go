@@ -313,11 +313,17 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		d.budget = allocPerByte*uint64(len(d.buf)) + allocSlack
 		d.budgeted = true
 	}
-	d.depth++
-	defer func() { d.depth-- }()
-	if d.depth > maxDepth {
+	if d.depth >= maxDepth {
 		return fmt.Errorf("mp: cannot receive a value nested more than %d levels deep", maxDepth)
 	}
+	d.depth++
+	err := d.decodeKind(v)
+	d.depth--
+	return err
+}
+
+// decodeKind reads into v by its kind; decodeValue bounds the nesting.
+func (d *decoder) decodeKind(v reflect.Value) error {
 	t := v.Type()
 	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
 		return d.decodeHandle(v)
