@@ -753,14 +753,7 @@ func TestDaemonEndsWithParent(t *testing.T) {
 			start(t, p)
 			w.Close()
 			br := bufio.NewReader(r)
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("no daemon pid from the child: %v", err)
-			}
-			dpid, err := strconv.Atoi(strings.TrimSpace(line))
-			if err != nil {
-				t.Fatalf("child said %q", line)
-			}
+			dpid := readPid(t, br, "daemon")
 			switch mode {
 			case "killed":
 				p.Kill()
@@ -787,6 +780,21 @@ func TestDaemonEndsWithParent(t *testing.T) {
 	}
 }
 
+// readPid reads the line where a child reports the pid of the process it
+// started.
+func readPid(t *testing.T, br *bufio.Reader, what string) int {
+	t.Helper()
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no %s pid from the child: %v", what, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("child said %q; want the %s's pid", line, what)
+	}
+	return pid
+}
+
 // TestParentIsAliveTurnsFalse checks ParentProcess().IsAlive in a child
 // that is not a daemon (which watches its parent only when asked): true
 // while the parent runs, false once it has ended.
@@ -796,14 +804,7 @@ func TestParentIsAliveTurnsFalse(t *testing.T) {
 	start(t, p)
 	w.Close()
 	br := bufio.NewReader(r)
-	line, err := br.ReadString('\n')
-	if err != nil {
-		t.Fatalf("no grandchild pid from the child: %v", err)
-	}
-	gpid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatalf("child said %q", line)
-	}
+	gpid := readPid(t, br, "grandchild")
 	joinWithin(t, p)
 	rest, _ := io.ReadAll(br) // the grandchild closes its copy when done
 	if got, want := strings.TrimSpace(string(rest)), "alive while the parent runs: true\nalive after it ended: false"; got != want {

@@ -67,12 +67,12 @@ func runBreakdown(c config) error {
 	if c.before != "" {
 		trees = append(trees, struct{ dir, label string }{c.before, "before: mp"})
 	}
+	builds, err := parseBuilds(c.builds)
+	if err != nil {
+		return err
+	}
 	for ti, tree := range trees {
-		for _, name := range strings.Split(c.builds, ",") {
-			b, ok := probeBuilds[strings.TrimSpace(name)]
-			if !ok {
-				return fmt.Errorf("-builds: unknown build %q", name)
-			}
+		for _, b := range builds {
 			bin := filepath.Join(dir, fmt.Sprintf("startonly-%d-%s", ti, b.name))
 			if err := buildStartOnly(tree.dir, bin, b.env); err != nil {
 				return err

@@ -201,6 +201,19 @@ var probeBuilds = map[string]probeBuild{
 	"default": {"default", "default build", nil},
 }
 
+// parseBuilds reads -builds.
+func parseBuilds(list string) ([]probeBuild, error) {
+	var bs []probeBuild
+	for _, name := range strings.Split(list, ",") {
+		b, ok := probeBuilds[strings.TrimSpace(name)]
+		if !ok {
+			return nil, fmt.Errorf("-builds: unknown build %q (want static, default or both, comma-separated)", name)
+		}
+		bs = append(bs, b)
+	}
+	return bs, nil
+}
+
 func run(c config) error {
 	dir, err := os.MkdirTemp("", "mpbench")
 	if err != nil {
@@ -226,12 +239,12 @@ func run(c config) error {
 	var subjects []*subject
 	var cur *subject // the probe compared with Python
 	var links []string
+	builds, err := parseBuilds(c.builds)
+	if err != nil {
+		return err
+	}
 	for vi, v := range versions {
-		for bi, name := range strings.Split(c.builds, ",") {
-			b, ok := probeBuilds[strings.TrimSpace(name)]
-			if !ok {
-				return fmt.Errorf("-builds: unknown build %q (want static, default or both, comma-separated)", name)
-			}
+		for bi, b := range builds {
 			bin := filepath.Join(dir, fmt.Sprintf("probe-%d-%s", vi, b.name))
 			if err := goBuild(v.tree, "./cmd/mpbench/probe", bin, b.env); err != nil {
 				return fmt.Errorf("cannot build the probe of %s (run mpbench from the repository root): %w", v.tree, err)
