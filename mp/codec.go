@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"reflect"
 	"sync"
 	"syscall"
+
+	"github.com/forklore/forklore/mp/internal/nethook"
 )
 
 // The codec turns Go values into bytes that another process of the same
@@ -46,11 +47,7 @@ var (
 	binaryMarshalerType  = reflect.TypeFor[encoding.BinaryMarshaler]()
 	osFileType           = reflect.TypeFor[*os.File]()
 	errorType            = reflect.TypeFor[error]()
-	netTCPConnType       = reflect.TypeFor[*net.TCPConn]()
-	netUnixConnType      = reflect.TypeFor[*net.UnixConn]()
-	netUDPConnType       = reflect.TypeFor[*net.UDPConn]()
-	netTCPListenerType   = reflect.TypeFor[*net.TCPListener]()
-	netUnixListenerType  = reflect.TypeFor[*net.UnixListener]()
+	syscallConnType      = reflect.TypeFor[syscall.Conn]()
 	binaryUnmarshalerTyp = reflect.TypeFor[encoding.BinaryUnmarshaler]()
 )
 
@@ -66,10 +63,42 @@ type encoder struct {
 }
 
 // decoder reads what an encoder wrote.
+//
+// A decoder trusts nothing in the bytes: every length is checked against
+// what is left, nesting is bounded by maxDepth, and what lengths in the
+// message make it allocate is bounded by a budget proportional to the
+// message's size, so hostile bytes give an error, never a panic or an
+// out-of-memory crash. Its zero value with buf set is ready to use.
 type decoder struct {
 	buf []byte
 	// files are the inherited descriptors, by index; -1 once taken.
 	files []int
+	depth int
+	// budget is how many bytes lengths read from the message may still
+	// make the decoder allocate; set from the message's size at first use.
+	budget   uint64
+	budgeted bool
+}
+
+// A message may make its decoder allocate allocPerByte times its size,
+// plus allocSlack: enough for any value an encoder wrote (a 1-byte nil
+// pointer or empty string decodes into 8 to 24 bytes), but not for a
+// forged count of large elements.
+const (
+	allocPerByte = 64
+	allocSlack   = 1 << 20
+)
+
+// charge accounts for n elements of size bytes that the message asks for.
+func (d *decoder) charge(n uint64, size uintptr) error {
+	if size == 0 || n == 0 {
+		return nil
+	}
+	if n > d.budget/uint64(size) {
+		return fmt.Errorf("mp: the message asks for %d values of %d bytes, more memory than its %d bytes can hold (is it corrupted, or of another type?)", n, size, len(d.buf))
+	}
+	d.budget -= n * uint64(size)
+	return nil
 }
 
 var errShort = errors.New("mp: message ended early (sender and receiver disagree about its type)")
@@ -166,6 +195,9 @@ func (e *encoder) encodeValue(v reflect.Value) error {
 		case dt.Kind() == reflect.Chan || dt.Kind() == reflect.Func || dt.Kind() == reflect.UnsafePointer:
 			return fmt.Errorf("mp: cannot send a value of type %s to another process: %s", dt, unsendableReason(dt))
 		}
+		if isNetHandle(dt) && nethook.Rebuild == nil {
+			return needMpnet(dt)
+		}
 		name := cachedTypeName(dt)
 		if lookupType(name) != dt {
 			return fmt.Errorf("mp: cannot send a %s held in a variable of type %s: the receiving process would not know the type; call mp.Register with a value of type %s before mp.Main, or use a concrete type", dt, t, dt)
@@ -207,12 +239,20 @@ func unsendableReason(t reflect.Type) string {
 	return "it holds a raw memory address, which means nothing in another process"
 }
 
+// isNetHandle reports whether t is one of package net's connections or
+// listeners (*net.TCPConn, *net.TCPListener...). mp tells them by their
+// package, without linking net: see package mpnet for why.
 func isNetHandle(t reflect.Type) bool {
-	switch t {
-	case netTCPConnType, netUnixConnType, netUDPConnType, netTCPListenerType, netUnixListenerType:
-		return true
-	}
-	return false
+	return t.Kind() == reflect.Pointer && t.Elem().PkgPath() == "net" && t.Implements(syscallConnType)
+}
+
+// mpnetPath is the package that teaches mp to pass network connections.
+const mpnetPath = "github.com/forklore/forklore/mp/mpnet"
+
+// needMpnet is the error for a network connection or listener passed to a
+// process in a program that does not link package mpnet.
+func needMpnet(t reflect.Type) error {
+	return fmt.Errorf("mp: cannot pass a %s to a process without package mpnet: add the import _ %q to the main package (%w)", t, mpnetPath, ErrNeedMpnet)
 }
 
 // encodeHandle appends a handle: a presence byte, then the handle's own data.
@@ -227,10 +267,14 @@ func (e *encoder) encodeHandle(v reflect.Value) error {
 		// Python: "Lock objects should only be shared between processes through inheritance".
 		return fmt.Errorf("mp: %s objects should only be shared between processes through inheritance: pass it to the process as an argument of mp.NewProcess instead of sending it through a %s (%w)", kind, e.refusal, ErrInheritOnly)
 	}
-	e.buf = append(e.buf, 1)
 	if h, ok := v.Interface().(handleEncoder); ok {
+		e.buf = append(e.buf, 1)
 		return h.encodeHandle(e)
 	}
+	if t != osFileType && nethook.Rebuild == nil {
+		return needMpnet(t)
+	}
+	e.buf = append(e.buf, 1)
 	if err := e.addFileOf(v.Interface().(syscall.Conn), kind); err != nil {
 		return err
 	}
@@ -265,6 +309,21 @@ func (e *encoder) addFileOf(c syscall.Conn, kind string) error {
 
 // decodeValue reads into v, which must be settable.
 func (d *decoder) decodeValue(v reflect.Value) error {
+	if !d.budgeted {
+		d.budget = allocPerByte*uint64(len(d.buf)) + allocSlack
+		d.budgeted = true
+	}
+	if d.depth >= maxDepth {
+		return fmt.Errorf("mp: cannot receive a value nested more than %d levels deep", maxDepth)
+	}
+	d.depth++
+	err := d.decodeKind(v)
+	d.depth--
+	return err
+}
+
+// decodeKind reads into v by its kind; decodeValue bounds the nesting.
+func (d *decoder) decodeKind(v reflect.Value) error {
 	t := v.Type()
 	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
 		return d.decodeHandle(v)
@@ -282,17 +341,26 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			return errShort
 		}
 		d.buf = d.buf[k:]
+		if v.OverflowInt(n) {
+			return fmt.Errorf("mp: received %d, which does not fit in a %s", n, t)
+		}
 		v.SetInt(n)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		n, err := d.uvarint()
 		if err != nil {
 			return err
 		}
+		if v.OverflowUint(n) {
+			return fmt.Errorf("mp: received %d, which does not fit in a %s", n, t)
+		}
 		v.SetUint(n)
 	case reflect.Float32, reflect.Float64:
 		f, err := d.float()
 		if err != nil {
 			return err
+		}
+		if v.OverflowFloat(f) {
+			return fmt.Errorf("mp: received %g, which does not fit in a %s", f, t)
 		}
 		v.SetFloat(f)
 	case reflect.Complex64, reflect.Complex128:
@@ -303,6 +371,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		im, err := d.float()
 		if err != nil {
 			return err
+		}
+		if c := complex(re, im); v.OverflowComplex(c) {
+			return fmt.Errorf("mp: received %g, which does not fit in a %s", c, t)
 		}
 		v.SetComplex(complex(re, im))
 	case reflect.String:
@@ -331,13 +402,19 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			v.Set(s)
 			return nil
 		}
-		if n > uint64(len(d.buf)) { // every element takes at least one byte
+		least := minEncodedSize(t.Elem())
+		if (least > 0 && n > uint64(len(d.buf))/least) || n > math.MaxInt32 {
 			return errShort
 		}
+		if err := d.charge(n, t.Elem().Size()); err != nil {
+			return err
+		}
 		s := reflect.MakeSlice(t, int(n), int(n))
-		for i := range int(n) {
-			if err := d.decodeValue(s.Index(i)); err != nil {
-				return err
+		if least > 0 { // elements that encode to nothing decode to zero values
+			for i := range int(n) {
+				if err := d.decodeValue(s.Index(i)); err != nil {
+					return err
+				}
 			}
 		}
 		v.Set(s)
@@ -357,14 +434,20 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			return nil
 		}
 		n--
-		if n > uint64(len(d.buf)) {
+		if least := minEncodedSize(t.Key()) + minEncodedSize(t.Elem()); least > 0 && n > uint64(len(d.buf))/least {
 			return errShort
+		}
+		if err := d.charge(n, t.Key().Size()+t.Elem().Size()+8); err != nil {
+			return err
 		}
 		m := reflect.MakeMapWithSize(t, int(n))
 		for range n {
 			k := reflect.New(t.Key()).Elem()
 			if err := d.decodeValue(k); err != nil {
 				return err
+			}
+			if !k.Comparable() {
+				return fmt.Errorf("mp: received a map key that cannot be a key of a %s (it holds a slice, a map or a function)", t)
 			}
 			e := reflect.New(t.Elem()).Elem()
 			if err := d.decodeValue(e); err != nil {
@@ -381,6 +464,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		if b == 0 {
 			v.SetZero()
 			return nil
+		}
+		if err := d.charge(1, t.Elem().Size()); err != nil {
+			return err
 		}
 		p := reflect.New(t.Elem())
 		if err := d.decodeValue(p.Elem()); err != nil {
@@ -407,6 +493,9 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		if !dt.AssignableTo(t) {
 			return fmt.Errorf("mp: received a %s, which does not fit in a %s", dt, t)
 		}
+		if err := d.charge(1, dt.Size()); err != nil {
+			return err
+		}
 		x := reflect.New(dt).Elem()
 		if err := d.decodeValue(x); err != nil {
 			return err
@@ -422,7 +511,7 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 			if err != nil {
 				return err
 			}
-			return v.Addr().Interface().(encoding.BinaryUnmarshaler).UnmarshalBinary(b)
+			return unmarshalBinary(v.Addr().Interface().(encoding.BinaryUnmarshaler), b)
 		}
 		for i := range t.NumField() {
 			if !t.Field(i).IsExported() {
@@ -436,6 +525,60 @@ func (d *decoder) decodeValue(v reflect.Value) error {
 		return fmt.Errorf("mp: cannot receive a value of type %s: %s", t, unsendableReason(t))
 	}
 	return nil
+}
+
+// minEncodedSize returns the fewest bytes a value of type t encodes to:
+// zero for a struct without exported fields, for instance. The decoder
+// uses it to bound a count by the bytes left.
+func minEncodedSize(t reflect.Type) uint64 {
+	if n, ok := minSizes.Load(t); ok {
+		return n.(uint64)
+	}
+	n := minEncodedSizeOf(t, 0)
+	minSizes.Store(t, n)
+	return n
+}
+
+var minSizes sync.Map // reflect.Type → uint64
+
+func minEncodedSizeOf(t reflect.Type, depth int) uint64 {
+	if depth > maxDepth {
+		return 1
+	}
+	if t.Implements(handleEncoderType) || isNetHandle(t) || t == osFileType {
+		return 1
+	}
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return 8
+	case reflect.Complex64, reflect.Complex128:
+		return 16
+	case reflect.Array:
+		return uint64(t.Len()) * minEncodedSizeOf(t.Elem(), depth+1)
+	case reflect.Struct:
+		if t.Implements(binaryMarshalerType) && reflect.PointerTo(t).Implements(binaryUnmarshalerTyp) {
+			return 1
+		}
+		var n uint64
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				n += minEncodedSizeOf(t.Field(i).Type, depth+1)
+			}
+		}
+		return n
+	}
+	return 1 // a number, a length, a nil mark or a presence byte
+}
+
+// unmarshalBinary calls the type's own decoder, which may not expect the
+// bytes of another type or a corrupted message: its panic is an error.
+func unmarshalBinary(u encoding.BinaryUnmarshaler, b []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mp: %T.UnmarshalBinary panicked on the received bytes: %v", u, r)
+		}
+	}()
+	return u.UnmarshalBinary(b)
 }
 
 // decodeHandle reads a handle written by encodeHandle.
@@ -469,24 +612,15 @@ func (d *decoder) decodeHandle(v reflect.Value) error {
 		v.Set(reflect.ValueOf(os.NewFile(uintptr(fd), name)))
 		return nil
 	}
-	// net.FileConn and net.FileListener duplicate the descriptor.
-	f := os.NewFile(uintptr(fd), "inherited")
-	defer f.Close()
-	var x any
-	switch t {
-	case netTCPListenerType, netUnixListenerType:
-		x, err = net.FileListener(f)
-	default:
-		x, err = net.FileConn(f)
+	if nethook.Rebuild == nil {
+		syscall.Close(fd)
+		return needMpnet(t)
 	}
+	x, err := nethook.Rebuild(t, fd)
 	if err != nil {
 		return fmt.Errorf("mp: cannot rebuild the inherited %s: %w", t, err)
 	}
-	xv := reflect.ValueOf(x)
-	if !xv.Type().AssignableTo(t) {
-		return fmt.Errorf("mp: the inherited descriptor is a %s, not a %s", xv.Type(), t)
-	}
-	v.Set(xv)
+	v.Set(x)
 	return nil
 }
 
@@ -548,139 +682,6 @@ func (d *decoder) string() (string, error) {
 	}
 	b, err := d.take(n)
 	return string(b), err
-}
-
-// The type registry names the dynamic types that may travel inside
-// interface values. Both processes run the same binary, so a name resolves
-// to the same type on both sides, as long as both registered it.
-var types struct {
-	sync.RWMutex
-	byName map[string]reflect.Type
-}
-
-func init() {
-	types.byName = make(map[string]reflect.Type)
-	for _, v := range []any{
-		false, 0, int8(0), int16(0), int32(0), int64(0),
-		uint(0), uint8(0), uint16(0), uint32(0), uint64(0), uintptr(0),
-		float32(0), float64(0), complex64(0), complex128(0), "",
-		[]byte(nil), []any(nil), []string(nil), []int(nil), []float64(nil),
-		map[string]any(nil), map[string]string(nil), map[string]int(nil),
-		(*net.TCPConn)(nil), (*net.UnixConn)(nil), (*net.UDPConn)(nil),
-		(*net.TCPListener)(nil), (*net.UnixListener)(nil), (*os.File)(nil),
-	} {
-		registerType(reflect.TypeOf(v))
-	}
-}
-
-// Register makes the types of values known to every process, so that they
-// can travel inside interface values (a field of type any, a Queue[any],
-// Conn.Send). Call it before mp.Main, in every process, for example from an
-// init function. Types reachable from a registered target's parameters and
-// fields are registered by mp.Main already.
-func Register(values ...any) {
-	for _, v := range values {
-		registerTypeDeep(reflect.TypeOf(v), map[reflect.Type]bool{})
-	}
-}
-
-// registered caches the types registerTypeDeep has seen, so that sending
-// a value of a known type costs one lookup.
-var registered sync.Map // reflect.Type → bool
-
-// ensureRegistered registers t and its parts, once.
-func ensureRegistered(t reflect.Type) {
-	if _, ok := registered.Load(t); ok {
-		return
-	}
-	registerTypeDeep(t, map[reflect.Type]bool{})
-	registered.Store(t, true)
-}
-
-// typeNames caches typeName, which builds a string for named types.
-var typeNames sync.Map // reflect.Type → string
-
-func cachedTypeName(t reflect.Type) string {
-	if n, ok := typeNames.Load(t); ok {
-		return n.(string)
-	}
-	n := typeName(t)
-	typeNames.Store(t, n)
-	return n
-}
-
-func registerType(t reflect.Type) {
-	types.Lock()
-	types.byName[typeName(t)] = t
-	types.Unlock()
-}
-
-// registerTypeDeep registers t and every type it is built from.
-func registerTypeDeep(t reflect.Type, seen map[reflect.Type]bool) {
-	if t == nil || seen[t] {
-		return
-	}
-	seen[t] = true
-	switch t.Kind() {
-	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
-		return
-	case reflect.Interface:
-		return // an interface's dynamic types register themselves
-	}
-	registerType(t)
-	switch t.Kind() {
-	case reflect.Pointer, reflect.Slice, reflect.Array:
-		registerTypeDeep(t.Elem(), seen)
-	case reflect.Map:
-		registerTypeDeep(t.Key(), seen)
-		registerTypeDeep(t.Elem(), seen)
-	case reflect.Struct:
-		for i := range t.NumField() {
-			if t.Field(i).IsExported() {
-				registerTypeDeep(t.Field(i).Type, seen)
-			}
-		}
-	}
-	if t.Kind() != reflect.Pointer {
-		registerTypeDeep(reflect.PointerTo(t), seen)
-	}
-}
-
-// lookupType finds a registered type by name. Names found once are kept in
-// a sync.Map, read without locking: every value sent in an interface looks
-// its type up.
-func lookupType(name string) reflect.Type {
-	if t, ok := typeCache.Load(name); ok {
-		return t.(reflect.Type)
-	}
-	types.RLock()
-	t := types.byName[name]
-	types.RUnlock()
-	if t != nil {
-		typeCache.Store(name, t)
-	}
-	return t
-}
-
-var typeCache sync.Map // string → reflect.Type
-
-// typeName is unique within a binary: it qualifies named types with their
-// package path, which reflect.Type.String does not.
-func typeName(t reflect.Type) string {
-	if t.Name() != "" && t.PkgPath() != "" {
-		return t.PkgPath() + "." + t.Name()
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return "*" + typeName(t.Elem())
-	case reflect.Slice:
-		return "[]" + typeName(t.Elem())
-	case reflect.Array:
-		return fmt.Sprintf("[%d]%s", t.Len(), typeName(t.Elem()))
-	case reflect.Map:
-		return "map[" + typeName(t.Key()) + "]" + typeName(t.Elem())
-	}
-	return t.String()
 }
 
 func appendUvarint(b []byte, x uint64) []byte { return binary.AppendUvarint(b, x) }

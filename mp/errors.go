@@ -32,6 +32,13 @@ var (
 	// new process would not know it is a child and would run main again.
 	ErrNoMain = errors.New("mp: mp.Main was not called: make mp.Main(targets...) the first statement of main, before anything else runs")
 
+	// ErrNeedMpnet is wrapped by the error Start (and NewPool) returns when
+	// an argument is a network connection or listener and the program does
+	// not import package mpnet, which is what teaches mp to pass them. mp
+	// itself does not link package net, so that programs that do not need
+	// it stay statically linked and start their children faster.
+	ErrNeedMpnet = errors.New("mp: network connections and listeners need package mpnet")
+
 	// ErrInheritOnly is wrapped by the error a Queue or Conn returns when asked
 	// to send a handle (a Lock, Queue, Conn, file or socket): those are shared
 	// only by inheritance, as arguments of NewProcess.

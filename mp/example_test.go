@@ -24,11 +24,13 @@ func (p *Piao) Run() {
 	fmt.Println(p.Name, "is running as", mp.CurrentProcess().Name)
 }
 
-// countdown prints and sleeps: a child that takes a while.
-func countdown(n int) {
+// countdown prints and sleeps: a child that takes a while. It sets
+// started once it has printed its first line.
+func countdown(n int, started *mp.Event) {
 	for i := n; i > 0; i-- {
 		fmt.Println(i)
-		time.Sleep(100 * time.Millisecond)
+		started.Set()
+		time.Sleep(time.Minute)
 	}
 	fmt.Println("done")
 }
@@ -75,9 +77,10 @@ func ExampleProcess_Run() {
 // alive right after it. Join waits until it is gone; its "done" line
 // never appears.
 func ExampleProcess_Terminate() {
-	p := mp.NewProcess(countdown, 100)
+	started := mp.NewEvent()
+	p := mp.NewProcess(countdown, 100, started)
 	p.Start()
-	time.Sleep(50 * time.Millisecond)
+	started.Wait() // not a sleep: how long a start takes depends on the machine
 	p.Terminate()
 	p.Join()
 	code, _ := p.ExitCode()

@@ -1,7 +1,6 @@
 package mp
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,14 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 )
-
-// childEnv marks a process started by mp. Its value is the descriptor of the
-// bootstrap socket.
-const childEnv = "FORKLORE_MP_CHILD"
-
-// bootstrapFD is where a child finds its bootstrap socket; the descriptors
-// it inherits as arguments follow it.
-const bootstrapFD = 3
 
 // self is this process as mp sees it.
 var self struct {
@@ -39,18 +30,6 @@ var self struct {
 	parent     *Process
 	parentGone atomic.Bool
 	atExit     []func()
-}
-
-// bootstrap is what a parent tells a new child, ahead of its arguments.
-type bootstrap struct {
-	Key        string
-	Name       string
-	Identity   []int
-	Daemon     bool
-	ParentPid  int
-	ParentName string
-	Authkey    []byte
-	NFiles     int
 }
 
 // Main registers the targets that processes may run, and makes a child run
@@ -74,7 +53,15 @@ type bootstrap struct {
 // the same program registers the same targets in every process. Main panics
 // on a value that cannot be a target, such as a function literal.
 func Main(targets ...any) {
-	register(append(targets, &poolWorker{}))
+	targets = append(targets, &poolWorker{})
+	child := os.Getenv(childEnv) != ""
+	if child {
+		// The parent, the same program, checked these targets already:
+		// name them only as the child looks them up.
+		noteTargets(targets)
+	} else {
+		register(targets)
+	}
 	self.mu.Lock()
 	if self.mainCalled {
 		self.mu.Unlock()
@@ -82,7 +69,7 @@ func Main(targets ...any) {
 	}
 	self.mainCalled = true
 	self.mu.Unlock()
-	if os.Getenv(childEnv) == "" {
+	if !child {
 		self.ppid = os.Getppid()
 		self.name = "MainProcess"
 		self.current = &Process{Name: "MainProcess", role: roleCurrent}
@@ -133,28 +120,18 @@ func Finish() {
 func runChild() int {
 	os.Unsetenv(childEnv)
 	sock := os.NewFile(bootstrapFD, "mp-bootstrap")
-	var hdr [8]byte
-	if _, err := io.ReadFull(sock, hdr[:]); err != nil {
-		return childFail("cannot read the bootstrap from the parent: %v (was this process started by mp.Process.Start?)", err)
+	b, args, err := readBootstrap(sock)
+	if err != nil {
+		return childFail("%v", err)
 	}
-	msg := make([]byte, binary.LittleEndian.Uint64(hdr[:]))
-	if _, err := io.ReadFull(sock, msg); err != nil {
-		return childFail("cannot read the bootstrap from the parent: %v", err)
-	}
-	var b bootstrap
-	d := &decoder{buf: msg}
-	if err := d.decodeValue(reflect.ValueOf(&b).Elem()); err != nil {
+	// Inherited descriptors must not leak further, into grandchildren they
+	// were not passed to.
+	files, err := adoptInherited(bootstrapFD+1, b.NFiles)
+	if err != nil {
 		return childFail("bad bootstrap: %v", err)
 	}
-	d.files = make([]int, b.NFiles)
-	for i := range d.files {
-		fd := bootstrapFD + 1 + i
-		d.files[i] = fd
-		// Inherited descriptors must not leak further, into grandchildren
-		// they were not passed to.
-		setCloexec(fd)
-	}
 	setCloexec(bootstrapFD)
+	d := &decoder{buf: args, files: files}
 
 	self.isChild = true
 	self.daemon = b.Daemon
@@ -170,32 +147,46 @@ func runChild() int {
 	// with 2; the copy of its report on the socket tells the parent that 2
 	// was a crash, which Python reports as 1.
 	_ = debug.SetCrashOutput(sock, debug.CrashOptions{})
-	go watchParent(sock)
+	// Only a daemon must act when its parent ends; for the others,
+	// ParentProcess().IsAlive looks at the socket when asked, and their
+	// start does not pay for a goroutine blocked in a read.
+	if b.Daemon {
+		go watchParent(sock)
+	}
 
 	target, ok := lookupTarget(b.Key)
 	if !ok {
 		return childFail("the target %s is not registered in the child: register the same targets in every process, with mp.Main as the first statement of main", strings.TrimPrefix(b.Key, "type:"))
 	}
-	var args []reflect.Value
+	var vals []reflect.Value
 	if target.Kind() == reflect.Func {
 		t := target.Type()
 		for i := 0; len(d.buf) > 0; i++ {
+			if i >= t.NumIn() && !t.IsVariadic() {
+				return childFail("bad bootstrap: it carries more than the %d arguments of %s", t.NumIn(), funcName(target))
+			}
 			v := reflect.New(paramType(t, i)).Elem()
 			if err := d.decodeValue(v); err != nil {
 				return childFail("cannot decode argument %d: %v", i+1, err)
 			}
-			args = append(args, v)
+			vals = append(vals, v)
+		}
+		if want := t.NumIn(); len(vals) < want && !(t.IsVariadic() && len(vals) >= want-1) {
+			return childFail("bad bootstrap: it carries %d of the %d arguments of %s", len(vals), want, funcName(target))
 		}
 	} else {
 		v := reflect.New(target.Type()).Elem()
 		if err := d.decodeValue(v); err != nil {
 			return childFail("cannot decode the %s: %v", target.Type(), err)
 		}
+		if len(d.buf) > 0 {
+			return childFail("bad bootstrap: %d bytes follow the %s", len(d.buf), target.Type())
+		}
 		target = v
 	}
 	pause("target")
 	trace("begin")
-	code := runTarget(target, args)
+	code := runTarget(target, vals)
 	pause("exit")
 	trace("end", "code="+strconv.Itoa(code))
 	return code

@@ -18,7 +18,10 @@ func TestMain(m *testing.M) {
 		// process_test.go
 		reportArgs, blockOn, exitWith, panicNow, panicInGoroutine, returnError,
 		reportPid, setGlobal, startGrandchild, startDaemonGrandchild, reportAuthkey,
-		readStdin, echoOnConn, reportFDs, reportEnv, noop, sleepThenPrint, blockOnChan, startUnjoinedGrandchild,
+		readStdin, takeAny, takeTCP, reportFDs, reportEnv, noop, sleepThenPrint, blockOnChan, startUnjoinedGrandchild, startOrphan, reportParentGone,
+		// typeregistry_test.go, in this order: a child running getAny names
+		// takesOnlyInB after it
+		getAny, takesOnlyInB,
 		&fieldRunner{}, runnerByValue{}, &fdRunner{},
 		// sync_test.go
 		incrementLocked, incrementValue, holdLock, acquireAndExit, acquireForever,

@@ -152,20 +152,17 @@ func (p *Process) Start() error {
 		ParentName: CurrentProcess().Name,
 		Authkey:    authkey(),
 	}
-	// The file count is only known after the arguments are encoded, so they
-	// go first into a buffer of their own.
+	// The file count is only known after the arguments are encoded.
 	if err := p.encodeArgs(e); err != nil {
 		return err
 	}
-	args := e.buf
 	b.NFiles = len(files)
-	e.buf = make([]byte, 8, 8+64+len(b.Name)+len(args))
-	if err := e.encodeValue(reflect.ValueOf(b)); err != nil {
-		return err
+	msg, err := b.encode(e.buf)
+	if err != nil {
+		return fmt.Errorf("%w (starting %s)", err, p.Name)
 	}
-	e.buf = append(e.buf, args...)
 	pause("start")
-	pid, sock, err := spawn(e.buf, files)
+	pid, sock, err := spawn(msg, files)
 	if err != nil {
 		return fmt.Errorf("mp: cannot start %s: %w", p.Name, err)
 	}
@@ -240,8 +237,10 @@ func (p *Process) reap(sock *os.File) {
 
 // drainUntilEOF reads until the child has closed its end, which happens when
 // it exits, and reports whether it wrote anything: only a crash report does.
+// Its buffer is small, so that the goroutine of every child that exits
+// normally needs no more than its first stack.
 func drainUntilEOF(sock *os.File) bool {
-	var buf [4096]byte
+	var buf [256]byte
 	wrote := false
 	for {
 		n, err := sock.Read(buf[:])
@@ -381,7 +380,7 @@ func (p *Process) IsAlive() bool {
 	case roleCurrent:
 		return true
 	case roleParent:
-		return !self.parentGone.Load()
+		return parentAlive()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

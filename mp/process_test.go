@@ -142,14 +142,6 @@ func readStdin(w *os.File) {
 	w.Close()
 }
 
-// echoOnConn greets the client, then echoes one line in upper case.
-func echoOnConn(c net.Conn) {
-	defer c.Close()
-	fmt.Fprintf(c, "hello from %d\n", os.Getpid())
-	line, _ := bufio.NewReader(c).ReadString('\n')
-	fmt.Fprint(c, strings.ToUpper(line))
-}
-
 // reportFDs reports which of the paths are open in this process.
 func reportFDs(w *os.File, paths []string) {
 	entries, _ := os.ReadDir("/proc/self/fd")
@@ -761,14 +753,7 @@ func TestDaemonEndsWithParent(t *testing.T) {
 			start(t, p)
 			w.Close()
 			br := bufio.NewReader(r)
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatalf("no daemon pid from the child: %v", err)
-			}
-			dpid, err := strconv.Atoi(strings.TrimSpace(line))
-			if err != nil {
-				t.Fatalf("child said %q", line)
-			}
+			dpid := readPid(t, br, "daemon")
 			switch mode {
 			case "killed":
 				p.Kill()
@@ -793,6 +778,75 @@ func TestDaemonEndsWithParent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readPid reads the line where a child reports the pid of the process it
+// started.
+func readPid(t *testing.T, br *bufio.Reader, what string) int {
+	t.Helper()
+	line, err := br.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no %s pid from the child: %v", what, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("child said %q; want the %s's pid", line, what)
+	}
+	return pid
+}
+
+// TestParentIsAliveTurnsFalse checks ParentProcess().IsAlive in a child
+// that is not a daemon (which watches its parent only when asked): true
+// while the parent runs, false once it has ended.
+func TestParentIsAliveTurnsFalse(t *testing.T) {
+	r, w := pipe(t)
+	p := mp.NewProcess(startOrphan, w)
+	start(t, p)
+	w.Close()
+	br := bufio.NewReader(r)
+	gpid := readPid(t, br, "grandchild")
+	joinWithin(t, p)
+	rest, _ := io.ReadAll(br) // the grandchild closes its copy when done
+	if got, want := strings.TrimSpace(string(rest)), "alive while the parent runs: true\nalive after it ended: false"; got != want {
+		t.Errorf("grandchild reported %q; want %q", got, want)
+	}
+	if _, err := waitPid(gpid, 20*time.Second); err != nil {
+		t.Errorf("grandchild %d: %v", gpid, err)
+	}
+}
+
+// startOrphan starts reportParentGone in a grandchild, reports its pid,
+// and once the grandchild has looked at its living parent, exits at once
+// without Finish, leaving it an orphan.
+func startOrphan(w *os.File) {
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(w, err)
+		os.Exit(1)
+	}
+	g := mp.NewProcess(reportParentGone, w, readyW)
+	if err := g.Start(); err != nil {
+		fmt.Fprintln(w, err)
+		os.Exit(1)
+	}
+	readyW.Close()
+	fmt.Fprintln(w, g.Pid())
+	ready.Read(make([]byte, 1))
+	os.Exit(0)
+}
+
+// reportParentGone reports IsAlive of its parent before and after the
+// parent ends.
+func reportParentGone(w, ready *os.File) {
+	fmt.Fprintln(w, "alive while the parent runs:", mp.ParentProcess().IsAlive())
+	ready.Close()
+	// Not forever, so that a broken IsAlive fails the test instead of
+	// hanging it.
+	for deadline := time.Now().Add(20 * time.Second); mp.ParentProcess().IsAlive() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Fprintln(w, "alive after it ended:", mp.ParentProcess().IsAlive())
+	w.Close()
 }
 
 // waitPid waits for an orphan that was reparented to this process.
@@ -854,7 +908,10 @@ func startUnjoinedGrandchild(w *os.File) {
 	w.Close()
 }
 
-func TestPassingConnections(t *testing.T) {
+// TestNetConnNeedsMpnet checks that mp, which does not link package net,
+// refuses a connection with an error that names the import to add
+// (mp/mpnet's tests pass connections with it).
+func TestNetConnNeedsMpnet(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -865,36 +922,31 @@ func TestPassingConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
+	for _, p := range []*mp.Process{
+		mp.NewProcess(takeAny, client), // in an interface
+		mp.NewProcess(takeAny, ln),     // a listener
+		mp.NewProcess(takeTCP, client), // as its own type
+	} {
+		err := p.Start()
+		if err == nil {
+			p.Join()
+		}
+		want := `import _ "github.com/forklore/forklore/mp/mpnet"`
+		if !errors.Is(err, mp.ErrNeedMpnet) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Start() = %v; want an error naming the mpnet import, matching ErrNeedMpnet", err)
+		}
 	}
-	p := mp.NewProcess(echoOnConn, server)
+	// A nil connection has no descriptor, and needs nothing.
+	p := mp.NewProcess(takeTCP, nil)
 	start(t, p)
-	// The parent's copy stays non-blocking: a deadline still works on it.
-	// (exec.Cmd.ExtraFiles would have switched the shared description to
-	// blocking mode, and this Read would hang.)
-	server.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
-	if _, err := server.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Errorf("Read on the parent's copy = %v; want a deadline error", err)
-	}
-	// The seeds' server closes its copy right after start.
-	server.Close()
-	br := bufio.NewReader(client)
-	hello, err := br.ReadString('\n')
-	if err != nil || hello != fmt.Sprintf("hello from %d\n", p.Pid()) {
-		t.Errorf("greeting = %q, %v; want hello from the child's pid %d", hello, err, p.Pid())
-	}
-	fmt.Fprintln(client, "ping")
-	echo, err := br.ReadString('\n')
-	if err != nil || echo != "PING\n" {
-		t.Errorf("echo = %q, %v; want PING", echo, err)
-	}
 	joinWithin(t, p)
-	if _, err := br.ReadString('\n'); err != io.EOF {
-		t.Errorf("after the child closed its copy, client read %v; want EOF", err)
+	if code := exitCode(t, p); code != 0 {
+		t.Errorf("exit code with a nil *net.TCPConn = %d; want 0", code)
 	}
 }
+
+func takeAny(c any)          {}
+func takeTCP(c *net.TCPConn) {}
 
 func TestDescriptorsDoNotLeak(t *testing.T) {
 	dir := t.TempDir()

@@ -3,7 +3,6 @@
 package mp
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"sync"
@@ -13,17 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Starting a child: the program executes itself again, with
-//
-//	fd 0      /dev/null (Python's children read nothing either)
-//	fd 1, 2   this process's os.Stdout and os.Stderr at the time of Start
-//	fd 3      one end of a socketpair: the bootstrap, then the parent's lifeline
-//	fd 4...   the descriptors of handles passed as arguments
-//
-// The parent writes the bootstrap and then keeps its end open without
-// writing more, so the child sees EOF exactly when the parent has ended.
-// That works however the parent ends, unlike Pdeathsig, which fires when
-// the OS thread that started the child exits (golang/go#27505).
+// Starting a child: the program executes itself again, with the
+// descriptors and the bootstrap message that bootstrap.go describes. The
+// parent keeps its end of the socketpair open without writing more, so
+// the child sees EOF exactly when the parent has ended. That works however
+// the parent ends, unlike Pdeathsig, which fires when the OS thread that
+// started the child exits (golang/go#27505).
 //
 // Descriptors are passed as raw numbers with syscall.ForkExec rather than
 // through os/exec: os.File.Fd and exec.Cmd.ExtraFiles switch a file
@@ -51,9 +45,8 @@ func initSpawn() error {
 	return spawnInit.err
 }
 
-// spawn starts a child and sends it msg, whose first 8 bytes are reserved
-// for the length. It returns the child's pid and the parent's end of the
-// bootstrap socket.
+// spawn starts a child and sends it msg, its bootstrap message. It returns
+// the child's pid and the parent's end of the bootstrap socket.
 func spawn(msg []byte, files []int) (int, *os.File, error) {
 	if err := initSpawn(); err != nil {
 		return 0, nil, err
@@ -82,7 +75,6 @@ func spawn(msg []byte, files []int) (int, *os.File, error) {
 	}
 	_ = syscall.SetNonblock(fds[0], true)
 	sock := os.NewFile(uintptr(fds[0]), "mp-child")
-	binary.LittleEndian.PutUint64(msg, uint64(len(msg)-8))
 	// A write error means the child died before reading: reap records how.
 	_, _ = sock.Write(msg)
 	return pid, sock, nil
@@ -122,6 +114,24 @@ func dupForChild(c syscall.Conn) (int, error) {
 
 func setCloexec(fd int) { syscall.CloseOnExec(fd) }
 
+// adoptInherited checks that the n descriptors from first on are open, and
+// marks them close-on-exec so that they do not leak into grandchildren
+// they were not passed to.
+func adoptInherited(first, n int) ([]int, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	files := make([]int, n)
+	for i := range files {
+		fd := first + i
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+			return nil, fmt.Errorf("it names %d inherited descriptors, but descriptor %d is not open: %v", n, fd, err)
+		}
+		files[i] = fd
+	}
+	return files, nil
+}
+
 // reapExitCode reaps an exited child and returns Python's exit code for it.
 func reapExitCode(pid int) int {
 	var ws syscall.WaitStatus
@@ -142,6 +152,27 @@ func reapExitCode(pid int) int {
 		return -int(ws.Signal())
 	}
 	return -1
+}
+
+// parentAlive reports whether the parent still holds its end of the
+// bootstrap socket. It never writes on it after the bootstrap, so a
+// readable socket means EOF: the parent is gone, however it ended.
+func parentAlive() bool {
+	if self.parentGone.Load() {
+		return false
+	}
+	fds := []unix.PollFd{{Fd: bootstrapFD, Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0 {
+			self.parentGone.Store(true)
+			return false
+		}
+		return true
+	}
 }
 
 // terminateSelf ends a daemon whose parent is gone, as its parent would

@@ -20,8 +20,9 @@ type runner interface{ Run() }
 type errRunner interface{ Run() error }
 
 var registry struct {
-	sync.RWMutex
-	byName map[string]reflect.Value // a func value, or a zero value of a Run type
+	sync.Mutex
+	byName  map[string]reflect.Value // a func value, or a zero value of a Run type
+	pending []any                    // noted by a child's Main, named when looked up
 }
 
 // isClosureName reports whether name is one the compiler gives to function
@@ -116,33 +117,75 @@ func outList(t reflect.Type) string {
 func register(targets []any) {
 	registry.Lock()
 	defer registry.Unlock()
-	if registry.byName == nil {
-		registry.byName = make(map[string]reflect.Value)
-	}
 	for _, t := range targets {
 		key, err := targetKey(t)
 		if err != nil {
 			panic(err.Error() + " (in the arguments of mp.Main)")
 		}
-		v := reflect.ValueOf(t)
-		registry.byName[key] = v
-		seen := map[reflect.Type]bool{}
-		if v.Kind() == reflect.Func {
-			for i := range v.Type().NumIn() {
-				registerTypeDeep(v.Type().In(i), seen)
-			}
-		} else {
-			registerTypeDeep(v.Type(), seen)
-		}
+		addTarget(key, t)
 	}
 }
 
-// lookupTarget finds a registered target by key.
+// noteTargets records targets without naming them yet: naming a function
+// reads the binary's symbol table, which a child's start need not pay for
+// every target when it runs one.
+func noteTargets(targets []any) {
+	registry.Lock()
+	registry.pending = append(registry.pending, targets...)
+	registry.Unlock()
+}
+
+// addTarget records a named target. registry must be locked.
+func addTarget(key string, t any) reflect.Value {
+	if registry.byName == nil {
+		registry.byName = make(map[string]reflect.Value)
+	}
+	v := reflect.ValueOf(t)
+	registry.byName[key] = v
+	if v.Kind() == reflect.Func {
+		for i := range v.Type().NumIn() {
+			noteType(v.Type().In(i))
+		}
+	} else {
+		noteType(v.Type())
+	}
+	return v
+}
+
+// nameAllTargets names every noted target, so that the types of their
+// parameters are known to the type registry. It locks the registry, then
+// (through noteType) the types: never call it with types locked.
+func nameAllTargets() {
+	registry.Lock()
+	defer registry.Unlock()
+	for _, t := range registry.pending {
+		if k, err := targetKey(t); err == nil {
+			addTarget(k, t)
+		}
+	}
+	registry.pending = nil
+}
+
+// lookupTarget finds a registered target by key, naming the noted ones
+// until it is found.
 func lookupTarget(key string) (reflect.Value, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	v, ok := registry.byName[key]
-	return v, ok
+	registry.Lock()
+	defer registry.Unlock()
+	if v, ok := registry.byName[key]; ok {
+		return v, true
+	}
+	for len(registry.pending) > 0 {
+		t := registry.pending[0]
+		registry.pending = registry.pending[1:]
+		k, err := targetKey(t)
+		if err != nil {
+			continue // the parent reported it
+		}
+		if v := addTarget(k, t); k == key {
+			return v, true
+		}
+	}
+	return reflect.Value{}, false
 }
 
 // checkResults checks that a function target of a Process returns nothing
@@ -247,6 +290,17 @@ func inList(t reflect.Type) string {
 // call runs a target with its arguments in this process. A target's error
 // result is returned; a panic is not recovered here.
 func call(target reflect.Value, args []reflect.Value) error {
+	if target.Kind() == reflect.Func && len(args) == 0 {
+		// Without arguments, no need for reflect.Value.Call, whose first
+		// use costs a process's start a deeper stack and a layout to build.
+		switch f := target.Interface().(type) {
+		case func():
+			f()
+			return nil
+		case func() error:
+			return f()
+		}
+	}
 	if target.Kind() == reflect.Func {
 		out := target.Call(args)
 		if len(out) == 1 && !out[0].IsNil() {

@@ -75,6 +75,28 @@ def _produce(q, n, go):
         q.put(i)
 
 
+def _produce_kib(q, n, go):
+    go.wait()
+    block = b"x" * 1024
+    for _ in range(n):
+        q.put(block)
+
+
+def queue_kib(n):
+    """Seconds per 1 KiB bytes item, one child producer to the parent."""
+    q = mp.Queue()
+    go = mp.Event()
+    p = mp.Process(target=_produce_kib, args=(q, n, go))
+    p.start()
+    t = time.perf_counter()
+    go.set()
+    for _ in range(n):
+        q.get()
+    d = time.perf_counter() - t
+    p.join()
+    return d / n
+
+
 def queue_items(n, maxsize=0, joinable=False):
     """Seconds per item, one child producer to the parent."""
     q = mp.JoinableQueue(maxsize) if joinable else mp.Queue(maxsize)
@@ -179,6 +201,7 @@ def main():
     out["queue_item"] = queue_items(n(100_000))
     out["queue_bounded_item"] = queue_items(n(100_000), maxsize=100)
     out["joinable_item"] = queue_items(n(100_000), joinable=True)
+    out["queue_kib"] = queue_kib(n(50_000))
     out["pipe_round_trip"] = pipe_round_trip(n(2_000))
     out["pipe_kib"] = pipe_kib(n(100_000))
     out["pool_start_fork"] = pool_start(mp.get_context("fork"), n(20))

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/forklore/forklore/mp"
+	// mpnet lets a net.Conn or a net.Listener be an argument of a process.
+	_ "github.com/forklore/forklore/mp/mpnet"
 )
 
 // workers is the size of the pool: the most clients served at once, and

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/forklore/forklore/mp"
@@ -43,6 +44,14 @@ func produceJoinable(q *mp.JoinableQueue[int], n int, start *mp.Event) {
 	}
 }
 
+func produceKiB(q *mp.Queue[[]byte], n int, start *mp.Event) {
+	start.Wait()
+	block := make([]byte, 1024)
+	for range n {
+		q.Put(block)
+	}
+}
+
 func echo(c *mp.Conn) {
 	for {
 		var m any
@@ -65,7 +74,10 @@ func sendKiB(c *mp.Conn, n int, start *mp.Event) {
 func square(x int) int { return x * x }
 
 func main() {
-	mp.Main(noop, incrementShared, produceInts, produceJoinable, echo, sendKiB, square)
+	if len(os.Args) > 1 && os.Args[1] == "-exit" {
+		return // start_bare: this binary's own start, without mp's
+	}
+	mp.Main(noop, incrementShared, produceInts, produceJoinable, produceKiB, echo, sendKiB, square)
 	defer mp.Finish()
 	scale := 1.0
 	if len(os.Args) > 1 {
@@ -73,20 +85,39 @@ func main() {
 			scale = s
 		}
 	}
+	// An optional second argument lists the keys to measure, so that
+	// mpbench can measure only process start in a second build.
+	only := map[string]bool{}
+	if len(os.Args) > 2 {
+		for _, k := range strings.Split(os.Args[2], ",") {
+			only[k] = true
+		}
+	}
 	n := func(k int) int { return max(3, int(float64(k)*scale)) }
+	measures := []struct {
+		key string
+		f   func() float64
+	}{
+		{"start_join", func() float64 { return median(n(200), func() { startJoin(1) }) }},
+		{"start_join_10", func() float64 { return median(n(20), func() { startJoin(10) }) }},
+		{"start_bare", func() float64 { return median(n(200), startBare) }},
+		{"lock_pair", func() float64 { return lockPair(n(2_000_000)) }},
+		{"contended_increment", func() float64 { return contended(n(200_000)) }},
+		{"queue_item", func() float64 { return queueItem(n(300_000), 0) }},
+		{"queue_bounded_item", func() float64 { return queueItem(n(300_000), 100) }},
+		{"joinable_item", func() float64 { return joinableItem(n(300_000)) }},
+		{"queue_kib", func() float64 { return queueKiB(n(200_000)) }},
+		{"pipe_round_trip", func() float64 { return pipeRoundTrip(n(5_000)) }},
+		{"pipe_kib", func() float64 { return pipeKiB(n(300_000)) }},
+		{"pool_start", func() float64 { return median(n(20), poolStart) }},
+		{"pool_map_item", func() float64 { return poolMap(n(1_000_000)) }},
+	}
 	var out []string
-	add := func(key string, v float64) { out = append(out, fmt.Sprintf("%q: %g", key, v)) }
-	add("start_join", median(n(200), func() { startJoin(1) }))
-	add("start_join_10", median(n(20), func() { startJoin(10) }))
-	add("lock_pair", lockPair(n(2_000_000)))
-	add("contended_increment", contended(n(200_000)))
-	add("queue_item", queueItem(n(300_000), 0))
-	add("queue_bounded_item", queueItem(n(300_000), 100))
-	add("joinable_item", joinableItem(n(300_000)))
-	add("pipe_round_trip", pipeRoundTrip(n(5_000)))
-	add("pipe_kib", pipeKiB(n(300_000)))
-	add("pool_start", median(n(20), poolStart))
-	add("pool_map_item", poolMap(n(1_000_000)))
+	for _, m := range measures {
+		if len(only) == 0 || only[m.key] {
+			out = append(out, fmt.Sprintf("%q: %g", m.key, m.f()))
+		}
+	}
 	fmt.Printf("{%s}\n", strings.Join(out, ", "))
 }
 
@@ -101,6 +132,19 @@ func startJoin(k int) {
 	}
 }
 
+// startBare starts this program again, as a plain program that exits
+// before mp.Main, and waits for it: what executing this binary costs
+// (exec, the dynamic loader if any, the runtime, package initialisation),
+// without mp's bootstrap and reaping.
+func startBare() {
+	exe := "/proc/self/exe"
+	pid, err := syscall.ForkExec(exe, []string{os.Args[0], "-exit"}, &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}})
+	must(err)
+	var ws syscall.WaitStatus
+	_, err = syscall.Wait4(pid, &ws, 0, nil)
+	must(err)
+}
+
 // lockPair returns seconds per uncontended Acquire+Release.
 func lockPair(n int) float64 {
 	l := mp.NewLock()
@@ -112,8 +156,8 @@ func lockPair(n int) float64 {
 	return time.Since(t).Seconds() / float64(n)
 }
 
-// startAll starts processes that wait for the returned event, and returns a
-// function that sets it and measures until done returns, then joins them.
+// timed starts processes that wait for start, sets it, and returns the
+// seconds that work takes; then it joins the processes.
 func timed(ps []*mp.Process, start *mp.Event, work func()) float64 {
 	for _, p := range ps {
 		must(p.Start())
@@ -168,6 +212,20 @@ func joinableItem(n int) float64 {
 			_, err := q.Get()
 			must(err)
 			must(q.TaskDone())
+		}
+	}) / float64(n)
+}
+
+// queueKiB returns seconds per 1 KiB []byte item from one child producer
+// to the parent.
+func queueKiB(n int) float64 {
+	q := mp.NewQueue[[]byte](0)
+	start := mp.NewEvent()
+	ps := []*mp.Process{mp.NewProcess(produceKiB, q, n, start)}
+	return timed(ps, start, func() {
+		for range n {
+			_, err := q.Get()
+			must(err)
 		}
 	}) / float64(n)
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/forklore/forklore/mp"
+	_ "github.com/forklore/forklore/mp/mpnet"
 )
 
 // handle serves one client in a process of its own: it answers each line

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/forklore/forklore/mp"
+	_ "github.com/forklore/forklore/mp/mpnet"
 )
 
 // workers is the size of the pool: the most clients served at once, and
