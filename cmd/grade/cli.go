@@ -84,6 +84,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.solutions, "solutions", false, "grade the reference solutions instead of your programs")
 	fs.BoolVar(&o.verbose, "v", false, "show every check")
 	fs.StringVar(&o.rules, "rules", "", "take the rules and instructor files from `DIR` (a trusted checkout of the course) or from the ones built into this grader (builtin), never from the course graded (for teachers; see docs/trust.md)")
+	teach := teacherFlags(fs)
 	help := false
 	fs.Usage = func() {
 		w := stderr
@@ -155,6 +156,9 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	if teach.active() {
+		return teach.run(c, targets, p, o, stdout, stderr)
+	}
 	// Every target's rules are read before any program runs, so that a
 	// program cannot change the rules of a target graded after it.
 	prepared := make([]*engine.Prepared, len(targets))
@@ -204,7 +208,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if o.json {
-		report.JSON(stdout, results, p.Seed, o.runs)
+		report.JSON(stdout, results, p.Seed, o.runs, report.Scoring{})
 	} else {
 		text.Explain(results)
 	}

@@ -149,8 +149,8 @@ type (
 		Message   *string         `json:"message"`
 		Seed      *uint64         `json:"seed"`
 		Runs      *int            `json:"runs"`
-		Score     *int            `json:"score"`
-		MaxScore  *int            `json:"max_score"`
+		Score     *float64        `json:"score"`
+		MaxScore  *float64        `json:"max_score"`
 		Exercises *[]jsonExercise `json:"exercises"`
 	}
 	jsonExercise struct {
@@ -160,8 +160,8 @@ type (
 		Status    *string     `json:"status"`
 		Message   *string     `json:"message"`
 		Reproduce *string     `json:"reproduce"`
-		Score     *int        `json:"score"`
-		MaxScore  *int        `json:"max_score"`
+		Score     *float64    `json:"score"`
+		MaxScore  *float64    `json:"max_score"`
 		Tests     *[]jsonTest `json:"tests"`
 	}
 	jsonTest struct {

@@ -83,6 +83,10 @@ const (
 
 var channels = []string{ChannelRace, ChannelSockets, ChannelSource, ChannelTrace}
 
+// Visibilities are the values of Meta.Visibility, as Gradescope names
+// them.
+var Visibilities = []string{"visible", "after_published", "after_due_date", "hidden"}
+
 // Meta is an exercise's exercise.json.
 type Meta struct {
 	Title   Text `json:"title"`
@@ -97,6 +101,12 @@ type Meta struct {
 	Channels []string `json:"channels,omitempty"`
 	// Hints are shown one more per `grade hint`, in order.
 	Hints []Text `json:"hints"`
+	// Visibility is when Gradescope shows the exercise's result to a
+	// student: "visible", "after_due_date", "after_published" or
+	// "hidden" (Gradescope's own words). Empty means the grader's
+	// -gradescope-visibility, else visible. The exercise is the unit: a
+	// rule cannot be hidden alone, since its exercise's score shows it.
+	Visibility string `json:"visibility,omitempty"`
 	// Equivalent lists mechanical mutations of the solution that the rules
 	// cannot catch because the program stays correct, each with a reason.
 	Equivalent []Equivalent `json:"equivalent,omitempty"`
@@ -236,6 +246,9 @@ func (c *Course) load(e *Exercise) (problems []string) {
 		if !slices.Contains(channels, ch) {
 			problems = append(problems, fmt.Sprintf("%s: unknown channel %q; use %s", meta, ch, strings.Join(channels, ", ")))
 		}
+	}
+	if v := e.Meta.Visibility; v != "" && !slices.Contains(Visibilities, v) {
+		problems = append(problems, fmt.Sprintf("%s: unknown visibility %q; use %s", meta, v, strings.Join(Visibilities, ", ")))
 	}
 	files, _ := fs.Glob(c.rules, strings.TrimPrefix(e.Material, scripts+"/")+"/wrong/*.patch")
 	for _, f := range files {

@@ -16,8 +16,8 @@ type (
 		Message   string         `json:"message"`
 		Seed      uint64         `json:"seed"`
 		Runs      int            `json:"runs"`
-		Score     int            `json:"score"`
-		MaxScore  int            `json:"max_score"`
+		Score     float64        `json:"score"`
+		MaxScore  float64        `json:"max_score"`
 		Exercises []jsonExercise `json:"exercises"`
 	}
 	jsonExercise struct {
@@ -27,8 +27,8 @@ type (
 		Status    engine.Status `json:"status"`
 		Message   string        `json:"message"`
 		Reproduce string        `json:"reproduce"`
-		Score     int           `json:"score"`
-		MaxScore  int           `json:"max_score"`
+		Score     float64       `json:"score"`
+		MaxScore  float64       `json:"max_score"`
 		Tests     []jsonTest    `json:"tests"`
 	}
 	jsonTest struct {
@@ -45,8 +45,8 @@ type (
 	}
 )
 
-// JSON writes the -json report.
-func JSON(w io.Writer, rs []Result, seed uint64, runs int) error {
+// JSON writes the -json report, scoring each exercise as s says.
+func JSON(w io.Writer, rs []Result, seed uint64, runs int, s Scoring) error {
 	top := jsonTop{Version: 3, Status: engine.Pass, Seed: seed, Runs: runs, Exercises: []jsonExercise{}}
 	switch ExitCode(rs) {
 	case 1:
@@ -57,12 +57,8 @@ func JSON(w io.Writer, rs []Result, seed uint64, runs int) error {
 	for i := range rs {
 		r := &rs[i]
 		e := jsonExercise{Name: r.Target.Name, Path: r.Target.Package(), Script: r.Target.Rules, Status: r.Status(),
-			Tests: []jsonTest{}, MaxScore: r.Target.Points()}
-		if r.Status() == engine.Pass {
-			e.Score = e.MaxScore
-		}
-		top.Score += e.Score
-		top.MaxScore += e.MaxScore
+			Tests: []jsonTest{}}
+		e.Score, e.MaxScore = s.Score(r)
 		if r.Err != nil {
 			e.Message = Clean(r.Err.Error())
 			if top.Message == "" {
@@ -94,6 +90,7 @@ func JSON(w io.Writer, rs []Result, seed uint64, runs int) error {
 		}
 		top.Exercises = append(top.Exercises, e)
 	}
+	top.Score, top.MaxScore = s.Total(rs)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(top)

@@ -72,7 +72,13 @@ func (t *Text) Explain(rs []Result) {
 		return
 	}
 	fmt.Fprintf(t.W, "\n%s\n\n", tr(t.Lang, "%d of %d passed", len(rs)-len(bad), len(rs)))
-	r := bad[0]
+	t.explain(bad[0])
+}
+
+// explain writes one result that did not pass in full: why, the output,
+// the consequences, the rule, the pauses, how to reproduce it and the
+// next step.
+func (t *Text) explain(r *Result) {
 	if r.Err != nil {
 		fmt.Fprintf(t.W, "%s %s\n", t.paint("1", r.Target.Label()+":"), tr(t.Lang, "grading could not judge it"))
 		fmt.Fprint(t.W, indent(Clean(r.Err.Error()), "  "))
@@ -82,7 +88,7 @@ func (t *Text) Explain(rs []Result) {
 	v := r.Verdict
 	h := v.Headline()
 	fmt.Fprintf(t.W, "%s %s\n", t.paint("1", r.Target.Label()+":"), Clean(h.Rule))
-	fmt.Fprint(t.W, indent(Clean(why(v, h)), "  "))
+	fmt.Fprint(t.W, indent(cleanLines(why(v, h)), "  "))
 	if out := excerpt(h); out != "" {
 		if h.In != "" {
 			fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "source (%s):", h.In), indent(out, "  "))
@@ -110,6 +116,16 @@ func (t *Text) Explain(rs []Result) {
 		}
 	}
 	fmt.Fprintf(t.W, "  %s\n", nextStep(r, t.Lang))
+}
+
+// cleanLines is Clean line by line: a message of several lines, such as
+// the compiler's, keeps its lines.
+func cleanLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Clean(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func indent(s, prefix string) string {
