@@ -79,6 +79,7 @@ func (g Gradescope) Write(w io.Writer, rs []Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // a rule's <pid> is read, not rendered
 	return enc.Encode(top)
 }
 
