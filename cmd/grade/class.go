@@ -281,16 +281,35 @@ func (t *teacher) one(ctx context.Context, code func() int, c *course.Course, ta
 			}
 		}
 	}
+	// Every target's rules are read before any program runs, so that a
+	// program cannot change the rules of a target graded after it.
+	var rules class.Rules
+	prepared := make([]*engine.Prepared, len(targets))
+	prepErrs := make([]error, len(targets))
+	if sub != nil {
+		var es []*course.Exercise
+		for _, tg := range targets {
+			es = append(es, tg.Exercise)
+		}
+		rules = class.Prepare(c, es)
+	} else {
+		for i, tg := range targets {
+			prepared[i], prepErrs[i] = engine.Prepare(c, tg)
+		}
+	}
 	start := time.Now()
 	var results []report.Result
-	for _, tg := range targets {
+	for i, tg := range targets {
 		var r report.Result
-		if sub != nil {
-			cr := class.GradeCell(ctx, c, sub, tg.Exercise, p.Seed, class.Params{Engine: p,
+		switch {
+		case sub != nil:
+			cr := class.GradeCell(ctx, c, rules, sub, tg.Exercise, p.Seed, class.Params{Engine: p,
 				Reproduce: func(*class.Submission) string { return t.submission }})
 			r = cr.Result(c)
-		} else {
-			v, err := engine.Grade(ctx, c, tg, p)
+		case prepErrs[i] != nil:
+			r = report.Result{Target: tg, Err: prepErrs[i]}
+		default:
+			v, err := prepared[i].Grade(ctx, p)
 			r = report.Result{Target: tg, Verdict: v, Err: err}
 		}
 		if ctx.Err() != nil {

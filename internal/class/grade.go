@@ -2,6 +2,7 @@ package class
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
@@ -76,6 +77,7 @@ func Grade(ctx context.Context, c *course.Course, subs []Submission, exercises [
 			left[cell.Student]++
 		}
 	}
+	rules := Prepare(c, exercises)
 	records := make([]CellRecord, len(mine))
 	var mu sync.Mutex
 	var eg errgroup.Group
@@ -85,7 +87,7 @@ func Grade(ctx context.Context, c *course.Course, subs []Submission, exercises [
 			if ctx.Err() != nil {
 				return nil
 			}
-			records[i] = GradeCell(ctx, c, bySub[cell.Student], byEx[cell.Exercise], r.Seed, p)
+			records[i] = GradeCell(ctx, c, rules, bySub[cell.Student], byEx[cell.Exercise], r.Seed, p)
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -111,9 +113,32 @@ func Grade(ctx context.Context, c *course.Course, subs []Submission, exercises [
 	return r, nil
 }
 
-// GradeCell grades exercise e of submission s, with the cell's own seed
-// derived from base; p.Shard, p.Jobs and p.Done do not apply.
-func GradeCell(ctx context.Context, c *course.Course, s *Submission, e *course.Exercise, base uint64, p Params) (cr CellRecord) {
+// Rules are exercises' rules, read and checked (engine.Prepare), or why
+// they could not be.
+type Rules map[string]struct {
+	Prepared *engine.Prepared
+	Err      error
+}
+
+// Prepare reads the rules of every exercise before any program runs, so
+// that a student's program, which runs as the grader's user, cannot
+// change the rules of a cell graded after it.
+func Prepare(c *course.Course, exercises []*course.Exercise) Rules {
+	rules := Rules{}
+	for _, e := range exercises {
+		pr, err := engine.Prepare(c, course.Target{Exercise: e})
+		rules[e.Name] = struct {
+			Prepared *engine.Prepared
+			Err      error
+		}{pr, err}
+	}
+	return rules
+}
+
+// GradeCell grades exercise e of submission s by rules (from Prepare),
+// with the cell's own seed derived from base; p.Shard, p.Jobs and p.Done
+// do not apply.
+func GradeCell(ctx context.Context, c *course.Course, rules Rules, s *Submission, e *course.Exercise, base uint64, p Params) (cr CellRecord) {
 	cell := Cell{s.Student, e.Name}
 	cr = CellRecord{Student: s.Student, Exercise: e.Name, Seed: CellSeed(base, cell)}
 	start := time.Now()
@@ -125,7 +150,15 @@ func GradeCell(ctx context.Context, c *course.Course, s *Submission, e *course.E
 	}
 	ep := p.Engine
 	ep.Seed, ep.Source = cr.Seed, source
-	v, err := engine.Grade(ctx, c, course.Target{Exercise: e}, ep)
+	pr, ok := rules[e.Name]
+	if !ok {
+		pr.Err = fmt.Errorf("the rules of %s were not read before grading", e.Name)
+	}
+	if pr.Err != nil {
+		cr.Error = pr.Err.Error()
+		return cr
+	}
+	v, err := pr.Prepared.Grade(ctx, ep)
 	if err != nil {
 		cr.Error = err.Error()
 		return cr
