@@ -37,7 +37,7 @@ func democlassCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	c, cwd, err := courseHere()
+	c, cwd, err := courseHere("")
 	if err != nil {
 		return fail("%v", err)
 	}

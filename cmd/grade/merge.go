@@ -30,6 +30,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("grade merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "grades", "the `folder` to write the gradebook and reports into")
+	rules := fs.String("rules", "", "the -rules the shards were graded with (`DIR` or builtin)")
 	fs.Usage = func() { fmt.Fprint(stderr, mergeUsage); fs.PrintDefaults() }
 	if code, ok := parseSub(fs, args); !ok {
 		return code
@@ -60,7 +61,7 @@ func mergeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return fail("%v", err)
 	}
-	c, _, err := courseHere()
+	c, _, err := courseHere(*rules)
 	if err != nil {
 		return fail("%v", err)
 	}

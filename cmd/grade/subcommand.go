@@ -21,8 +21,9 @@ func parseSub(fs *flag.FlagSet, args []string) (code int, ok bool) {
 }
 
 // courseHere loads the course of the checkout around the working
-// directory, which it returns too.
-func courseHere() (*course.Course, string, error) {
+// directory, which it returns too, with its rules from where -rules says
+// (see loadCourse).
+func courseHere(rules string) (*course.Course, string, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return nil, "", err
@@ -31,7 +32,7 @@ func courseHere() (*course.Course, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := course.Load(root)
+	c, err := loadCourse(root, rules)
 	if c == nil {
 		return nil, "", err
 	}
