@@ -196,6 +196,7 @@ func TestSurvey(t *testing.T) {
 	write("bare/"+e.Name+"/main.go", stub)
 	write("zip/forklore-main/exercises/"+e.Name+"/main.go", sol)
 	write("zip/forklore-main/"+e.Rules, rules) // the same as the grader's: no note
+	write("zip/__MACOSX/._forklore-main", nil)
 	write("other/notes.txt", []byte("hello"))
 	os.MkdirAll(filepath.Join(dir, "empty"), 0o777)
 	write("a-file.txt", nil)

@@ -64,13 +64,20 @@ func Find(c *course.Course, dir string) (subs []Submission, skipped []string, er
 func Survey(c *course.Course, student, dir string) Submission {
 	s := Submission{Student: student, Dir: dir}
 	root := dir
-	entries, _ := os.ReadDir(dir)
-	if len(entries) == 0 {
+	all, _ := os.ReadDir(dir)
+	if len(all) == 0 {
 		s.Notes = append(s.Notes, "the folder is empty: every exercise is missing")
 		return s
 	}
-	// An unpacked zip often puts everything one folder down.
-	if len(entries) == 1 && entries[0].IsDir() && !holdsExercises(c, dir) {
+	// An unpacked zip often puts everything one folder down, next to
+	// macOS's __MACOSX and hidden files.
+	var entries []os.DirEntry
+	for _, d := range all {
+		if !strings.HasPrefix(d.Name(), ".") && d.Name() != "__MACOSX" {
+			entries = append(entries, d)
+		}
+	}
+	if len(entries) == 1 && entries[0].IsDir() && !holdsExercises(c, dir) && !isDir(filepath.Join(dir, "exercises")) {
 		root = filepath.Join(dir, entries[0].Name())
 	}
 	switch {
