@@ -196,7 +196,11 @@ func studentLine(c *course.Course, student string, cells []class.CellRecord, par
 		if rs[i].Status() != engine.Pass {
 			mark = "✗"
 			if why == "" {
-				why = "  first: " + rs[i].Target.Name + " " + string(rs[i].Status())
+				status := string(rs[i].Status())
+				if cells[i].Kind != class.Graded {
+					status = cells[i].Kind
+				}
+				why = "  first: " + rs[i].Target.Name + " " + status
 			}
 		}
 	}
