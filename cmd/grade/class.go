@@ -46,7 +46,7 @@ func teacherFlags(fs *flag.FlagSet) *teacher {
 	fs.IntVar(&t.jobs, "p", 0, "with -submissions: how many exercises to grade at once (0: one per CPU)")
 	fs.StringVar(&t.gradescope, "gradescope", "", "also write Gradescope's results.json to `file`")
 	fs.StringVar(&t.visibility, "gradescope-visibility", "", "the results' visibility in Gradescope: visible, after_published, after_due_date or hidden (an exercise.json \"visibility\" overrides it for that exercise)")
-	fs.BoolVar(&t.classroom, "classroom", false, "also give GitHub Classroom's autograding reporter its result: the step output `result` (written to $GITHUB_OUTPUT, else printed)")
+	fs.BoolVar(&t.classroom, "classroom", false, "also give GitHub Classroom's autograding reporter its result: the step output result= (written to $GITHUB_OUTPUT, else printed; see docs/teaching.md)")
 	fs.BoolVar(&t.partial, "partial-credit", false, "share an exercise's points among its rules by -weight instead of all or nothing (off by default: see docs/teaching.md)")
 	return t
 }
