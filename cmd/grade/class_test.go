@@ -95,6 +95,8 @@ func TestClassGradebook(t *testing.T) {
 	checkRows(t, book, expect, es)
 	checkStudentFiles(t, whole, expect)
 
+	checkReproduce(t, bin, root, whole, "wrong-01")
+
 	// The same class in four shards, four processes at once, merged.
 	var wg sync.WaitGroup
 	codes := make([]int, 4)
@@ -247,4 +249,60 @@ func firstDiff(a, b string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+// checkReproduce runs the reproduce command of a student's first failure
+// and checks that it replays the failing run's seed.
+func checkReproduce(t *testing.T, bin, root, out, student string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(out, class.StudentsDir, student+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Exercises []struct {
+			Reproduce string
+			Tests     []struct {
+				Status string
+				Seed   uint64
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.Exercises {
+		cmd, ok := strings.CutPrefix(e.Reproduce, "go run ./cmd/grade ")
+		if !ok {
+			continue
+		}
+		var seed uint64
+		for _, ts := range e.Tests {
+			if ts.Status == "fail" && seed == 0 {
+				seed = ts.Seed
+			}
+		}
+		if !strings.Contains(cmd, fmt.Sprintf("-seed %d ", seed)) || !strings.Contains(cmd, "-submission ") {
+			t.Fatalf("reproduce = %q; want -submission and the failing run's -seed %d", e.Reproduce, seed)
+		}
+		code, stdout, stderr := runGrade(t, bin, root, append([]string{"-json"}, strings.Fields(cmd)...)...)
+		var again struct {
+			Exercises []struct {
+				Tests []struct {
+					Status string
+					Seed   uint64
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(stdout), &again); err != nil || code != 1 || len(again.Exercises) != 1 {
+			t.Fatalf("%s: exit %d, %v\n%s\n%s", e.Reproduce, code, err, stdout, stderr)
+		}
+		for _, ts := range again.Exercises[0].Tests {
+			if ts.Status == "fail" && ts.Seed != seed {
+				t.Errorf("%s fails in a run of seed %d; want %d, the run it reproduces", e.Reproduce, ts.Seed, seed)
+			}
+		}
+		return
+	}
+	t.Fatalf("%s has no failure with a reproduce command", student)
 }

@@ -87,7 +87,7 @@ func Grade(ctx context.Context, c *course.Course, subs []Submission, exercises [
 			if ctx.Err() != nil {
 				return nil
 			}
-			records[i] = GradeCell(ctx, c, rules, bySub[cell.Student], byEx[cell.Exercise], r.Seed, p)
+			records[i] = GradeCell(ctx, c, rules, bySub[cell.Student], byEx[cell.Exercise], CellSeed(r.Seed, cell), p)
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -135,12 +135,12 @@ func Prepare(c *course.Course, exercises []*course.Exercise) Rules {
 	return rules
 }
 
-// GradeCell grades exercise e of submission s by rules (from Prepare),
-// with the cell's own seed derived from base; p.Shard, p.Jobs and p.Done
-// do not apply.
-func GradeCell(ctx context.Context, c *course.Course, rules Rules, s *Submission, e *course.Exercise, base uint64, p Params) (cr CellRecord) {
-	cell := Cell{s.Student, e.Name}
-	cr = CellRecord{Student: s.Student, Exercise: e.Name, Seed: CellSeed(base, cell)}
+// GradeCell grades exercise e of submission s by rules (from Prepare)
+// with the base seed seed, which Grade derives for each cell (CellSeed)
+// and `grade -submission -seed S` takes as given, so that a reproduce
+// command replays the run; p.Shard, p.Jobs and p.Done do not apply.
+func GradeCell(ctx context.Context, c *course.Course, rules Rules, s *Submission, e *course.Exercise, seed uint64, p Params) (cr CellRecord) {
+	cr = CellRecord{Student: s.Student, Exercise: e.Name, Seed: seed}
 	start := time.Now()
 	defer func() { cr.ElapsedMS = time.Since(start).Milliseconds() }()
 	kind, source := s.Cell(c, e)
