@@ -158,7 +158,7 @@ func (t *teacher) class(ctx context.Context, code func() int, c *course.Course, 
 		Done: func(student string, cells []class.CellRecord) {
 			fmt.Fprintln(stdout, studentLine(c, student, cells, t.partial))
 		}}
-	fmt.Fprintf(stdout, "grading %d students × %d exercises (%s), %d runs each, seed %d\n", len(subs), len(es), sh, p.Runs, p.Seed)
+	fmt.Fprintf(stdout, "grading %s × %s (%s), %d runs each, seed %d\n", count(len(subs), "student"), count(len(es), "exercise"), sh, p.Runs, p.Seed)
 	res, err := class.Grade(ctx, c, subs, es, cp)
 	if ctx.Err() != nil {
 		fmt.Fprint(stderr, stopped)
@@ -205,6 +205,14 @@ func studentLine(c *course.Course, student string, cells []class.CellRecord, par
 		}
 	}
 	return fmt.Sprintf("%s %-20s %6s of %s%s", mark, student, points(score), points(max), why)
+}
+
+// count writes n and a noun that agrees with it.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func points(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.2f", f), ".00") }

@@ -43,7 +43,7 @@ func Find(c *course.Course, dir string) (subs []Submission, skipped []string, er
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("class: %w", err)
+		return nil, nil, fmt.Errorf("class: cannot read the submissions: %w; give the folder that holds one folder per student", err)
 	}
 	for _, d := range entries {
 		name := d.Name()
