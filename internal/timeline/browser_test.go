@@ -49,12 +49,12 @@ type browserTab struct {
 // open writes the timeline of rec to a file and opens it in a fresh
 // headless Chromium, offline: the machine's network is closed, and the
 // page must need none.
-func open(t *testing.T, rec *engine.RunRecord, title string) *browserTab {
+func open(t *testing.T, rec *engine.RunRecord, title string, notes ...string) *browserTab {
 	t.Helper()
 	exe := chromium(t)
 	path := filepath.Join(t.TempDir(), "timeline.html")
 	var b bytes.Buffer
-	if err := HTML(&b, rec, title, "reproduce: go run ./cmd/grade -n 1 -seed 42 ./exercises/01-start-target"); err != nil {
+	if err := HTML(&b, rec, title, notes...); err != nil {
 		t.Fatalf("HTML = %v", err)
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
@@ -70,7 +70,7 @@ func open(t *testing.T, rec *engine.RunRecord, title string) *browserTab {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
+		chromedp.WindowSize(1280, 1000),
 	)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(alloc)
@@ -207,7 +207,7 @@ func TestTimelineInChromium(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			rec := c.rec(t)
 			want := expect(rec)
-			p := open(t, rec, c.name)
+			p := open(t, rec, c.name, "reproduce: go run ./cmd/grade -n 1 -seed 42 ./exercises/01-start-target")
 
 			if got := eval[int](p, `document.querySelectorAll("#chart g.lane.process").length`); got != want.processes {
 				t.Errorf("%d process lanes; want one per process of the trace, %d", got, want.processes)
@@ -293,5 +293,35 @@ func TestTimelineInteraction(t *testing.T) {
 	}
 	for _, e := range p.errors() {
 		t.Errorf("console: %s", e)
+	}
+}
+
+// TestScreenshots writes the pictures that the course's chapters show,
+// from real graded runs, when TIMELINE_SCREENSHOTS names a folder:
+//
+//	TIMELINE_SCREENSHOTS=$PWD/docs/img go test -run TestScreenshots ./internal/timeline
+func TestScreenshots(t *testing.T) {
+	dir := os.Getenv("TIMELINE_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set TIMELINE_SCREENSHOTS to a folder to write the chapters' timeline pictures")
+	}
+	shots := []struct{ file, exercise, wrong, title string }{
+		{"timeline-01.png", "01-start-target", "", "01-start-target (solution): run 1 of 1 (every rule held)"},
+		{"timeline-09.png", "09-ticket-booking", "", "09-ticket-booking (solution): run 1 of 1 (every rule held)"},
+		{"timeline-09-wrong.png", "09-ticket-booking", "lock-read-only", "09-ticket-booking (wrong: lock-read-only): a run that failed"},
+		{"timeline-12.png", "12-producer-consumer", "", "12-producer-consumer (solution): run 1 of 1 (every rule held)"},
+	}
+	seed := calmSeed()
+	for _, s := range shots {
+		t.Run(s.file, func(t *testing.T) {
+			rec := realRunSeed(t, s.exercise, s.wrong, seed)
+			p := open(t, rec, s.title)
+			if errs := p.errors(); len(errs) > 0 {
+				t.Fatalf("console: %q", errs)
+			}
+			if err := os.WriteFile(filepath.Join(dir, s.file), p.screenshot("picture"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

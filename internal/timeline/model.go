@@ -74,7 +74,10 @@ type outLine struct {
 	Text   string `json:"text"`
 	Pid    int    `json:"pid"` // 0: on the output lane
 	// By says why the line is on its lane.
-	By    string   `json:"by"`
+	By string `json:"by"`
+	// Late means the line was read after its process had exited: it was
+	// written before that, and read late (on a busy machine).
+	Late  bool     `json:"late,omitempty"`
 	Rules []string `json:"rules,omitempty"` // the rules that flagged it
 }
 
@@ -407,6 +410,9 @@ func (b *builder) lines() {
 		}
 		o := outLine{N: l.N, T: t, Stream: streamName(l.Stream), Text: text, Rules: flags[l.N]}
 		o.Pid, o.By = b.place(l.Text, t)
+		if ln := b.lanes[o.Pid]; o.Pid != 0 && !ln.Open && ln.To < t {
+			o.Late = true
+		}
 		b.placed[kindOf(o.By)]++
 		b.m.Lines = append(b.m.Lines, o)
 	}

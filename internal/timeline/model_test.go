@@ -198,3 +198,15 @@ func TestNoTrace(t *testing.T) {
 		t.Errorf("legend %q does not say that the run wrote no trace", m.Legend)
 	}
 }
+
+// TestLateLine checks that a line read after its process exited says so.
+func TestLateLine(t *testing.T) {
+	rec := handMade()
+	rec.Lines = append(rec.Lines, line(9, 60, "bye pid=202"))
+	m := build(rec, "t", nil)
+	for _, l := range m.Lines {
+		if want := l.N == 9; l.Late != want {
+			t.Errorf("line %d %q read at %d ns: late = %v; want %v (pid 202 exited at 34 ms)", l.N, l.Text, l.T, l.Late, want)
+		}
+	}
+}

@@ -36,6 +36,7 @@
 
   function fmt(ns) {
     var a = Math.abs(ns);
+    if (a < 0.5) { return "0"; }
     if (a >= 1e9) { return (ns / 1e9).toFixed(3).replace(/\.?0+$/, "") + " s"; }
     if (a >= 1e6) { return (ns / 1e6).toFixed(3).replace(/\.?0+$/, "") + " ms"; }
     if (a >= 1e3) { return (ns / 1e3).toFixed(1).replace(/\.0$/, "") + " µs"; }
@@ -273,11 +274,12 @@
         var flagged = l.rules && l.rules.length > 0;
         var tipText = "line " + l.n + " (" + l.stream + "), read at " + fmt(l.t) + "\n" + l.text +
           "\non " + (l.pid ? who(l.pid) + ": " + l.by : "the output lane: " + l.by) +
+          (l.late ? "\nRead after this process had exited: it wrote the line before, and the grader read it late." : "") +
           (flagged ? "\n\nFlagged: " + l.rules.join("\nFlagged: ") : "");
         if (flagged) {
           el(top, "circle", { "class": "halo", cx: lx, cy: y, r: 11 });
         }
-        el(top, "circle", { "class": "line" + (flagged ? " flagged" : ""), cx: lx, cy: y, r: flagged ? 6.5 : 4.5,
+        el(top, "circle", { "class": "line" + (flagged ? " flagged" : "") + (l.late ? " late" : ""), cx: lx, cy: y, r: flagged ? 6.5 : 4.5,
           "data-n": l.n, "data-pid": l.pid, "data-rules": flagged ? l.rules.join(" | ") : undefined, "data-tip": tipText });
         var next = i + 1 < ls.length ? x(ls[i + 1].t) : width;
         var room = Math.min(next, width) - lx - 10;
