@@ -62,12 +62,12 @@ const (
 // A flow must start no later than it ends, but mp traces a put only once
 // the item is on the queue, so a get can be traced before its put. Such a
 // put's slice starts at its get: the put completed somewhere in that
-// slice, and its args say when it was traced.
+// slice, and its args say when it was traced. See the example.
 func ChromeTrace(w io.Writer, rec *engine.RunRecord) error {
 	if rec == nil {
 		return ErrNoRun
 	}
-	m := build(rec, "", nil)
+	m := build(rec, "", nil, 0)
 	var evs []chromeEvent
 	us := func(ns int64) float64 { return float64(ns) / 1e3 }
 	dur := func(ns int64) *float64 { d := us(max(ns, 0)); return &d }
@@ -90,10 +90,7 @@ func ChromeTrace(w io.Writer, rec *engine.RunRecord) error {
 		evs = append(evs, chromeEvent{Name: name, Cat: "process", Ph: "X", Ts: us(l.From), Dur: dur(l.To - l.From), Pid: l.Pid, Tid: l.Pid, Args: args})
 	}
 	for _, l := range m.Lines {
-		name := l.Text
-		if len(name) > 80 {
-			name = name[:80] + "…"
-		}
+		name := clip(l.Text, 80)
 		args := map[string]any{"line": l.N, "stream": l.Stream, "text": l.Text, "placed": l.By}
 		cat := "output"
 		if len(l.Rules) > 0 {

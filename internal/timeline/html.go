@@ -33,7 +33,7 @@ func HTML(w io.Writer, rec *engine.RunRecord, title string, notes ...string) err
 	if rec == nil {
 		return ErrNoRun
 	}
-	data, err := json.Marshal(build(rec, title, notes))
+	data, err := json.Marshal(build(rec, title, notes, maxDrawn))
 	if err != nil {
 		return fmt.Errorf("timeline: %w", err)
 	}

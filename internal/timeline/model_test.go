@@ -4,11 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/forklore/forklore/internal/engine"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestLanes(t *testing.T) {
-	m := build(handMade(), "t", nil)
+	m := build(handMade(), "t", nil, maxDrawn)
 	type row struct {
 		Pid, Depth int
 		Name       string
@@ -40,7 +41,7 @@ func TestLanes(t *testing.T) {
 }
 
 func TestPlaceLines(t *testing.T) {
-	m := build(handMade(), "t", nil)
+	m := build(handMade(), "t", nil, maxDrawn)
 	want := map[int]struct {
 		pid int
 		by  string
@@ -76,7 +77,7 @@ func TestPlaceLines(t *testing.T) {
 func TestPlaceBeforeStart(t *testing.T) {
 	rec := handMade()
 	rec.Lines = append(rec.Lines, line(9, 1.8, "pid=202 is a number from the future"))
-	m := build(rec, "t", nil)
+	m := build(rec, "t", nil, maxDrawn)
 	l := m.Lines[len(m.Lines)-1]
 	if l.Pid != 100 || l.By != onlyOne {
 		t.Errorf("line read at 1.8 ms naming pid 202 (started at 3 ms): on pid %d because %q; want main because %q", l.Pid, l.By, onlyOne)
@@ -84,7 +85,7 @@ func TestPlaceBeforeStart(t *testing.T) {
 }
 
 func TestArrows(t *testing.T) {
-	m := build(handMade(), "t", nil)
+	m := build(handMade(), "t", nil, maxDrawn)
 	type row struct {
 		Kind, ID, Msg, By string
 		From, To          end
@@ -118,7 +119,7 @@ func TestArrows(t *testing.T) {
 }
 
 func TestHoldsAndWaits(t *testing.T) {
-	m := build(handMade(), "t", nil)
+	m := build(handMade(), "t", nil, maxDrawn)
 	type row struct {
 		Pid      int
 		Kind     string
@@ -159,7 +160,7 @@ func TestOpenHold(t *testing.T) {
 		ev(50, 100, 1, "MainProcess", "acquire", "lock=lock100.9"),
 		ev(51, 100, 1, "MainProcess", "block", "in=Lock.Acquire", "lock=lock100.8"),
 	)
-	m := build(rec, "t", nil)
+	m := build(rec, "t", nil, maxDrawn)
 	h, w := m.Holds[len(m.Holds)-1], m.Waits[len(m.Waits)-1]
 	if !h.Open || h.From != 50e6 || h.To != 90e6 {
 		t.Errorf("open hold = %+v; want from 50e6 to the lane's end 90e6, open", h)
@@ -170,7 +171,7 @@ func TestOpenHold(t *testing.T) {
 }
 
 func TestMarks(t *testing.T) {
-	m := build(handMade(), "t", nil)
+	m := build(handMade(), "t", nil, maxDrawn)
 	count := map[string]int{}
 	for _, k := range m.Marks {
 		count[k.Kind]++
@@ -185,7 +186,7 @@ func TestMarks(t *testing.T) {
 func TestNoTrace(t *testing.T) {
 	rec := handMade()
 	rec.Events = nil
-	m := build(rec, "t", nil)
+	m := build(rec, "t", nil, maxDrawn)
 	if len(m.Lanes) != 0 {
 		t.Errorf("%d lanes; want none", len(m.Lanes))
 	}
@@ -203,10 +204,34 @@ func TestNoTrace(t *testing.T) {
 func TestLateLine(t *testing.T) {
 	rec := handMade()
 	rec.Lines = append(rec.Lines, line(9, 60, "bye pid=202"))
-	m := build(rec, "t", nil)
+	m := build(rec, "t", nil, maxDrawn)
 	for _, l := range m.Lines {
 		if want := l.N == 9; l.Late != want {
 			t.Errorf("line %d %q read at %d ns: late = %v; want %v (pid 202 exited at 34 ms)", l.N, l.Text, l.T, l.Late, want)
 		}
+	}
+}
+
+// TestLimit checks that a huge run is cut for the page, keeping flagged
+// lines and saying what was left out, and that the export keeps it all.
+func TestLimit(t *testing.T) {
+	rec := handMade()
+	rec.Lines = nil
+	for i := range maxDrawn + 10 {
+		rec.Lines = append(rec.Lines, line(i+1, 50, "spam pid=100"))
+	}
+	rec.Flagged = []engine.Flag{{Line: maxDrawn + 5, Rule: "a rule"}}
+	m := build(rec, "t", nil, maxDrawn)
+	if got, want := len(m.Lines), maxDrawn+1; got != want {
+		t.Errorf("%d lines drawn; want %d (the limit, and the flagged line past it)", got, want)
+	}
+	if last := m.Lines[len(m.Lines)-1]; last.N != maxDrawn+5 {
+		t.Errorf("last line drawn is %d; want the flagged %d", last.N, maxDrawn+5)
+	}
+	if m.Run.Dropped != 9 || !strings.Contains(strings.Join(m.Legend, " "), "9 items are left out") {
+		t.Errorf("dropped %d, legend %q; want 9 said in the legend", m.Run.Dropped, m.Legend)
+	}
+	if all := build(rec, "t", nil, 0); len(all.Lines) != maxDrawn+10 || all.Run.Dropped != 0 {
+		t.Errorf("without a limit: %d lines, %d dropped; want all %d", len(all.Lines), all.Run.Dropped, maxDrawn+10)
 	}
 }
