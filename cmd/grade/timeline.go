@@ -42,7 +42,7 @@ type pictures struct {
 // timelineFlags adds -timeline and -trace-json to fs.
 func timelineFlags(fs *flag.FlagSet) *pictures {
 	p := &pictures{}
-	fs.StringVar(&p.dir, "timeline", "", "write the timeline of one run of every graded exercise to `DIR`/NN-name.html (the failing run, else the first); a failed exercise's failing run is always drawn in "+timelineDir)
+	fs.StringVar(&p.dir, "timeline", "", "write the timeline of one run of every graded exercise to `DIR`/NN-name.html (the failing run, else the first); without it, the failing run of each failed exercise is drawn in "+timelineDir+" under the course root")
 	fs.StringVar(&p.traceJSON, "trace-json", "", "write one run of the graded exercise (the failing run, else the first) as Chrome trace-event JSON to `FILE`, which ui.perfetto.dev and chrome://tracing open; grade one exercise only")
 	return p
 }
