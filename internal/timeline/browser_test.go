@@ -46,21 +46,28 @@ type browserTab struct {
 	log []chromedp.ConsoleMessage
 }
 
-// open writes the timeline of rec to a file and opens it in a fresh
-// headless Chromium, offline: the machine's network is closed, and the
-// page must need none.
-func open(t *testing.T, rec *engine.RunRecord, title string, notes ...string) *browserTab {
+// browser is the headless Chromium the tests share, started by the first
+// test that needs it; each page opens in a tab of its own.
+var browser struct {
+	sync.Mutex
+	ctx  context.Context // its first tab's context: the browser runs
+	stop func()
+}
+
+// browserContext starts the shared browser, or skips the test.
+func browserContext(t *testing.T) context.Context {
 	t.Helper()
-	exe := chromium(t)
-	path := filepath.Join(t.TempDir(), "timeline.html")
-	var b bytes.Buffer
-	if err := HTML(&b, rec, title, notes...); err != nil {
-		t.Fatalf("HTML = %v", err)
+	browser.Lock()
+	defer browser.Unlock()
+	if browser.ctx != nil {
+		return browser.ctx
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	exe := chromium(t)
+	dir, err := os.MkdirTemp("", "timeline-chromium-")
+	if err != nil {
 		t.Fatal(err)
 	}
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true),
@@ -69,18 +76,55 @@ func open(t *testing.T, rec *engine.RunRecord, title string, notes ...string) *b
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1280, 1000),
 	)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(alloc)
-	t.Cleanup(cancel2)
-	p := &browserTab{t: t, ctx: ctx}
-	// Start the browser, then listen to the console before the page
-	// loads, so that no message of the page is missed.
+	ctx, stopBrowser := chromedp.NewContext(alloc)
+	stop := func() {
+		stopBrowser()
+		stopAlloc()
+		os.RemoveAll(dir)
+	}
 	if err := chromedp.Do(ctx); err != nil {
+		stop()
 		t.Fatalf("cannot start %s: %v", exe, err)
 	}
+	browser.ctx, browser.stop = ctx, stop
+	return ctx
+}
+
+// stopBrowser stops the shared browser, if one started.
+func stopBrowser() {
+	browser.Lock()
+	defer browser.Unlock()
+	if browser.stop != nil {
+		browser.stop()
+		browser.ctx, browser.stop = nil, nil
+	}
+}
+
+// open writes the timeline of rec to a file and opens it in a new tab of
+// the headless browser, offline: the machine's network is closed, and the
+// page must need none.
+func open(t *testing.T, rec *engine.RunRecord, title string, notes ...string) *browserTab {
+	t.Helper()
+	parent := browserContext(t)
+	path := filepath.Join(t.TempDir(), "timeline.html")
+	var b bytes.Buffer
+	if err := HTML(&b, rec, title, notes...); err != nil {
+		t.Fatalf("HTML = %v", err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, closeTab := chromedp.NewContext(parent)
+	t.Cleanup(closeTab)
+	// Open the tab, then listen to its console before the page loads, so
+	// that no message of the page is missed.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("cannot open a tab: %v", err)
+	}
+	p := &browserTab{t: t, ctx: ctx}
 	messages := chromedp.Console(ctx)
 	go func() {
 		for m, err := range messages {

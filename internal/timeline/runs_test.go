@@ -20,7 +20,9 @@ import (
 // runs the tests draw are graded here, by the engine.
 func TestMain(m *testing.M) {
 	engine.RunShim()
-	os.Exit(m.Run())
+	code := m.Run()
+	stopBrowser()
+	os.Exit(code)
 }
 
 // graded caches real runs: one grading per target and test binary.
