@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 
@@ -103,9 +102,6 @@ func runTrace(c config) error {
 			continue
 		}
 		fmt.Fprintf(w, "%s (%s)\t%s\t%s\t%s\n", x.what, x.unit, num(x.show(med(a))), num(x.show(med(b))), ratioText(ratios(x, b, a)))
-	}
-	if c.only != "" && !strings.Contains(c.only, ",") {
-		fmt.Fprintln(w)
 	}
 	return w.Flush()
 }
