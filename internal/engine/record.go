@@ -31,6 +31,9 @@ type RunRecord struct {
 	Truncated bool
 	// TraceErr says how the trace was tampered with, if it was.
 	TraceErr string
+	// FlaggedEvents are the trace events that failed trace rules quoted;
+	// their Line is the event's index in Events, from 1.
+	FlaggedEvents []Flag
 }
 
 // Flag is an output line a rule flagged, with the rule's words.
@@ -54,6 +57,10 @@ func record(r *Run, checks []Check) *RunRecord {
 				if l.Mono != 0 && x.Mono == l.Mono && x.Text == l.Text {
 					rec.Flagged = append(rec.Flagged, Flag{Line: x.N, Rule: c.Rule})
 				}
+			}
+			// A trace rule quotes events (eventLine): the N-th event.
+			if i := l.N - 1; l.Mono != 0 && i >= 0 && i < len(r.Events) && r.Events[i].Mono == l.Mono && r.Events[i].String() == l.Text {
+				rec.FlaggedEvents = append(rec.FlaggedEvents, Flag{Line: l.N, Rule: c.Rule})
 			}
 		}
 	}

@@ -244,10 +244,12 @@ func TestTimelineInChromium(t *testing.T) {
 		{"09-ticket-booking", func(t *testing.T) *engine.RunRecord { return realRun(t, "09-ticket-booking", "") }},
 		{"09-ticket-booking-lock-read-only", func(t *testing.T) *engine.RunRecord { return realRun(t, "09-ticket-booking", "lock-read-only") }},
 		{"12-producer-consumer", func(t *testing.T) *engine.RunRecord { return realRun(t, "12-producer-consumer", "") }},
+		// A trace rule fails: main never joins a child it started.
+		{"01-start-target-no-finish", func(t *testing.T) *engine.RunRecord { return realRun(t, "01-start-target", "no-finish") }},
 		{"14-pipe", func(t *testing.T) *engine.RunRecord { return realRun(t, "14-pipe", "") }},
 		{"hand-made", func(*testing.T) *engine.RunRecord { return handMade() }},
 		// A program that is not an mp program writes no trace (grade -cmd).
-		{"no-trace", func(*testing.T) *engine.RunRecord { r := handMade(); r.Events = nil; return r }},
+		{"no-trace", func(*testing.T) *engine.RunRecord { r := handMade(); r.Events, r.FlaggedEvents = nil, nil; return r }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -267,6 +269,16 @@ func TestTimelineInChromium(t *testing.T) {
 				if !eval[bool](p, fmt.Sprintf(`!!document.querySelector('#rows tr.flagged[data-n="%d"]')`, f.Line)) {
 					t.Errorf("flagged line %d is not highlighted in the output table", f.Line)
 				}
+			}
+			for _, f := range rec.FlaggedEvents {
+				sel := fmt.Sprintf(`#chart circle.eventflag[data-event="%d"]`, f.Line)
+				rules := eval[string](p, fmt.Sprintf(`(document.querySelector(%q) || {getAttribute: () => ""}).getAttribute("data-rules") || ""`, sel))
+				if !strings.Contains(rules, f.Rule) {
+					t.Errorf("flagged trace event %d: the mark %s says %q; want it highlighted with the rule %q", f.Line, sel, rules, f.Rule)
+				}
+			}
+			if got := eval[int](p, `document.querySelectorAll("#chart circle.eventflag").length`); got != want.flaggedEvents {
+				t.Errorf("%d flagged trace events; want %d", got, want.flaggedEvents)
 			}
 			if got := eval[int](p, `document.querySelectorAll("#chart circle.line.flagged").length`); got != want.flaggedLines {
 				t.Errorf("%d flagged marks; want %d", got, want.flaggedLines)

@@ -49,8 +49,9 @@ const (
 //     and its life from start to exit an X (complete) event;
 //   - lock and semaphore holds, waits and the grader's pauses are X events;
 //   - output lines, starts, joins, terminates and kills are i (instant)
-//     events; lines the rules flagged have the category "flagged" and the
-//     rules' words in their args;
+//     events; lines the rules flagged have the category "output,flagged"
+//     and the rules' words in their args, and a trace event a rule quoted
+//     is an instant of the category "flagged";
 //   - every put or send is a 1 µs X event joined to its get or recv by a
 //     flow (an s event, and an f event bound to the enclosing slice).
 //
@@ -125,6 +126,10 @@ func ChromeTrace(w io.Writer, rec *engine.RunRecord) error {
 			tid = k.Pid + msgTrack
 		}
 		evs = append(evs, chromeEvent{Name: k.Kind, Cat: "mark", Ph: "i", Ts: us(k.T), Pid: k.Pid, Tid: tid, S: "t", Args: args})
+	}
+	for _, f := range m.Flagged {
+		evs = append(evs, chromeEvent{Name: "flagged: " + f.Text, Cat: "flagged", Ph: "i", Ts: us(f.T), Pid: f.Pid, Tid: f.Pid, S: "t",
+			Args: map[string]any{"event": f.N, "flagged_by": f.Rules}})
 	}
 	for i, a := range m.Arrows {
 		verbs := [2]string{"put", "get"}

@@ -186,6 +186,9 @@ func TestChromeTraceSchema(t *testing.T) {
 		"09-ticket-booking":    func(t *testing.T) *engine.RunRecord { return realRun(t, "09-ticket-booking", "") },
 		"12-producer-consumer": func(t *testing.T) *engine.RunRecord { return realRun(t, "12-producer-consumer", "") },
 		"14-pipe":              func(t *testing.T) *engine.RunRecord { return realRun(t, "14-pipe", "") },
+		"01-start-target-no-finish": func(t *testing.T) *engine.RunRecord {
+			return realRun(t, "01-start-target", "no-finish")
+		},
 	}
 	for name, get := range runs {
 		t.Run(name, func(t *testing.T) {
@@ -206,6 +209,9 @@ func TestChromeTraceSchema(t *testing.T) {
 				if c, _ := e["cat"].(string); c == "output,flagged" {
 					count["flagged"]++
 				}
+				if c, _ := e["cat"].(string); c == "flagged" {
+					count["flagged events"]++
+				}
 			}
 			want := expect(rec)
 			if got := count["M process_name"]; got != want.processes {
@@ -219,6 +225,9 @@ func TestChromeTraceSchema(t *testing.T) {
 			}
 			if got := count["flagged"]; got != want.flaggedLines {
 				t.Errorf("%d flagged instants; want %d", got, want.flaggedLines)
+			}
+			if got := count["flagged events"]; got != want.flaggedEvents {
+				t.Errorf("%d flagged trace events; want %d", got, want.flaggedEvents)
 			}
 		})
 	}

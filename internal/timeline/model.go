@@ -29,7 +29,19 @@ type model struct {
 	// Legend says how this picture was made: how lines were placed, how
 	// messages were paired, what the trace could not tell.
 	Legend []string `json:"legend"`
-	// Rules are the rules that flagged lines of this run.
+	// Rules are the rules that flagged lines or events of this run.
+	Rules []string `json:"rules"`
+	// Flagged are the trace events that failed trace rules quoted.
+	Flagged []flaggedEvent `json:"flaggedEvents"`
+}
+
+// flaggedEvent is a trace event a rule quoted, as a trace rule does ("no
+// two processes hold one lock at once" quotes the second acquire).
+type flaggedEvent struct {
+	N     int      `json:"n"` // its place in the trace, from 1
+	Pid   int      `json:"pid"`
+	T     int64    `json:"t"`
+	Text  string   `json:"text"`
 	Rules []string `json:"rules"`
 }
 
@@ -154,6 +166,7 @@ func build(rec *engine.RunRecord, title string, notes []string, limit int) *mode
 	b := &builder{m: m, rec: &sorted, at: at, lanes: map[int]*lane{}, limit: limit}
 	b.makeLanes()
 	b.placeLines()
+	b.flagEvents(rec)
 	b.readEvents()
 	b.pairMessages()
 	b.writeLegend()
@@ -165,6 +178,7 @@ func build(rec *engine.RunRecord, title string, notes []string, limit int) *mode
 	m.Marks = nonNil(m.Marks)
 	m.Legend = nonNil(m.Legend)
 	m.Rules = nonNil(m.Rules)
+	m.Flagged = nonNil(m.Flagged)
 	return m
 }
 
@@ -218,6 +232,30 @@ type builder struct {
 	lockBlocks, locks bool
 	fifo, byMsg       int // arrows paired by order, by message id
 	backward          int // arrows whose get was traced before their put
+}
+
+// flagEvents keeps the events that rules quoted; rec is the record as
+// given, whose event indices the flags name.
+func (b *builder) flagEvents(rec *engine.RunRecord) {
+	byN := map[int]int{} // event number -> index in b.m.Flagged
+	for _, f := range rec.FlaggedEvents {
+		if f.Line < 1 || f.Line > len(rec.Events) {
+			continue
+		}
+		if !slices.Contains(b.m.Rules, f.Rule) {
+			b.m.Rules = append(b.m.Rules, f.Rule)
+		}
+		if i, ok := byN[f.Line]; ok {
+			if !slices.Contains(b.m.Flagged[i].Rules, f.Rule) {
+				b.m.Flagged[i].Rules = append(b.m.Flagged[i].Rules, f.Rule)
+			}
+			continue
+		}
+		e := &rec.Events[f.Line-1]
+		byN[f.Line] = len(b.m.Flagged)
+		b.m.Flagged = append(b.m.Flagged, flaggedEvent{N: f.Line, Pid: e.Pid, T: b.at(e.Mono),
+			Text: fmt.Sprintf("%s (pid %d): %s", e.Name, e.Pid, describe(e)), Rules: []string{f.Rule}})
+	}
 }
 
 // full reports whether a list of n items is at the limit, and counts the

@@ -67,8 +67,11 @@ func TestPlaceLines(t *testing.T) {
 	if got := m.Lines[5].Rules; !cmp.Equal(got, []string{"exactly one buyer gets each ticket", "a second rule on the same line"}) {
 		t.Errorf("line 6 flagged by %q", got)
 	}
-	if got := m.Rules; len(got) != 2 {
-		t.Errorf("rules = %q; want the two distinct rules", got)
+	if got := m.Rules; len(got) != 3 {
+		t.Errorf("rules = %q; want the three distinct rules (two on lines, one on an event)", got)
+	}
+	if len(m.Flagged) != 1 || m.Flagged[0].Pid != 202 || m.Flagged[0].T != 20.5e6 || !strings.Contains(m.Flagged[0].Text, "acquire lock=lock100.1") {
+		t.Errorf("flagged events = %+v; want Process-2's acquire at 20.5 ms", m.Flagged)
 	}
 }
 

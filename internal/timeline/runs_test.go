@@ -100,8 +100,8 @@ func realRunSeed(t *testing.T, exercise, wrong string, seed uint64) *engine.RunR
 	if wrong == "" && !v.Passed() {
 		t.Fatalf("Grade(%s) = %s; want pass: the reference solution must pass", target.Label(), v.Status)
 	}
-	if wrong != "" && len(v.Failing.Flagged) == 0 {
-		t.Fatalf("Grade(%s): the failing run has no flagged line", target.Label())
+	if wrong != "" && len(v.Failing.Flagged)+len(v.Failing.FlaggedEvents) == 0 {
+		t.Fatalf("Grade(%s): the failing run has no flagged line or event", target.Label())
 	}
 	graded.runs[key] = v.Failing
 	return v.Failing
@@ -197,16 +197,23 @@ func handMade() *engine.RunRecord {
 		{Line: 6, Rule: "exactly one buyer gets each ticket"},
 		{Line: 6, Rule: "a second rule on the same line"},
 	}
+	// A trace rule quotes Process-2's acquire.
+	for i, e := range rec.Events {
+		if e.Kind == mptrace.Acquire && e.Pid == b {
+			rec.FlaggedEvents = []engine.Flag{{Line: i + 1, Rule: "no two processes hold one lock at once"}}
+		}
+	}
 	return rec
 }
 
 // expected is what a picture of rec must show, counted from the record
 // itself, apart from the code that builds the picture.
 type expected struct {
-	processes    int // every pid that wrote an event or was started
-	queuePairs   int // puts matched by a get
-	pipePairs    int // sends matched by a recv
-	flaggedLines int
+	processes     int // every pid that wrote an event or was started
+	queuePairs    int // puts matched by a get
+	pipePairs     int // sends matched by a recv
+	flaggedLines  int
+	flaggedEvents int // trace events a rule quoted
 }
 
 func expect(rec *engine.RunRecord) expected {
@@ -278,5 +285,12 @@ func expect(rec *engine.RunRecord) expected {
 		flagged[f.Line] = true
 	}
 	x.flaggedLines = len(flagged)
+	events := map[int]bool{}
+	for _, f := range rec.FlaggedEvents {
+		if f.Line >= 1 && f.Line <= len(rec.Events) {
+			events[f.Line] = true
+		}
+	}
+	x.flaggedEvents = len(events)
 	return x
 }

@@ -90,6 +90,15 @@
             li.appendChild(b);
           }
         });
+        data.flaggedEvents.forEach(function (f) {
+          if (f.rules.indexOf(rule) >= 0) {
+            var b = document.createElement("button");
+            b.type = "button";
+            b.textContent = "trace event " + f.n;
+            b.addEventListener("click", function () { centre(f.t); });
+            li.appendChild(b);
+          }
+        });
         list.appendChild(li);
       });
     }
@@ -291,6 +300,12 @@
       });
     });
 
+    // Trace events that rules quoted: a red ring on the event.
+    data.flaggedEvents.forEach(function (f) {
+      el(top, "circle", { "class": "eventflag", cx: x(f.t), cy: laneY(f.pid), r: 10, "data-event": f.n, "data-rules": f.rules.join(" | "),
+        "data-tip": "trace event " + f.n + ", at " + fmt(f.t) + "\n" + f.text + "\n\nFlagged: " + f.rules.join("\nFlagged: ") });
+    });
+
     // The gutter, drawn last so that nothing from the plot covers it.
     el(svg, "rect", { "class": "gutter", x: 0, y: 0, width: GUTTER, height: height });
     el(svg, "line", { "class": "axis", x1: GUTTER, x2: GUTTER, y1: 0, y2: height });
@@ -340,14 +355,19 @@
   }
   function pan(dt) { view.t0 += dt; view.t1 += dt; redraw(); }
 
+  // centre centres the view on time t.
+  function centre(t) {
+    var span = Math.min(view.t1 - view.t0, (full.t1 - full.t0) / 4);
+    view.t0 = t - span / 2;
+    view.t1 = t + span / 2;
+    draw();
+  }
+
   // find centres the view on output line n and marks it.
   function find(n) {
     var l = data.lines.filter(function (q) { return q.n === n; })[0];
     if (!l) { return; }
-    var span = Math.min(view.t1 - view.t0, (full.t1 - full.t0) / 4);
-    view.t0 = l.t - span / 2;
-    view.t1 = l.t + span / 2;
-    draw();
+    centre(l.t);
     var c = svg.querySelector('circle.line[data-n="' + n + '"]');
     if (c) { c.classList.add("found"); }
     svg.scrollIntoView({ block: "nearest" });
