@@ -85,6 +85,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.verbose, "v", false, "show every check")
 	fs.StringVar(&o.rules, "rules", "", "take the rules and instructor files from `DIR` (a trusted checkout of the course) or from the ones built into this grader (builtin), never from the course graded (for teachers; see docs/trust.md)")
 	teach := teacherFlags(fs)
+	pics := timelineFlags(fs)
 	help := false
 	fs.Usage = func() {
 		w := stderr
@@ -174,6 +175,10 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		defer junit.Close()
 	}
+	if err := pics.prepare(cwd, root, targets, &p); err != nil {
+		return fail("%v", err)
+	}
+	defer pics.close()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
@@ -202,6 +207,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 			return signalCode(caught)
 		}
 		r := report.Result{Target: t, Verdict: v, Err: err}
+		pics.write(&r, stderr)
 		results = append(results, r)
 		if !o.json {
 			text.Line(&r)

@@ -160,6 +160,7 @@ type (
 		Status    *string     `json:"status"`
 		Message   *string     `json:"message"`
 		Reproduce *string     `json:"reproduce"`
+		Timeline  *string     `json:"timeline"`
 		Score     *float64    `json:"score"`
 		MaxScore  *float64    `json:"max_score"`
 		Tests     *[]jsonTest `json:"tests"`
@@ -200,7 +201,7 @@ func cmdGradeJSON(ts *testscript.TestScript, neg bool, args []string) {
 	need("exercises", top.Exercises != nil)
 	for i, e := range *top.Exercises {
 		need(fmt.Sprintf("exercises[%d] fields", i), e.Name != nil && e.Path != nil && e.Script != nil &&
-			e.Message != nil && e.Reproduce != nil && e.Tests != nil && e.Status != nil && slices.Contains(statuses, *e.Status) &&
+			e.Message != nil && e.Reproduce != nil && e.Timeline != nil && e.Tests != nil && e.Status != nil && slices.Contains(statuses, *e.Status) &&
 			e.Score != nil && e.MaxScore != nil && *e.Score <= *e.MaxScore)
 		for j, c := range *e.Tests {
 			need(fmt.Sprintf("exercises[%d].tests[%d] fields", i, j), c.Name != nil && *c.Name != "" && c.Command != nil &&

@@ -6,6 +6,7 @@
 //
 //	go run ./cmd/mpbench [-floors] [-rounds 3] [-scale 1] [-builds static,default] [-before DIR] [-python PATH] [-only KEYS]
 //	go run ./cmd/mpbench -breakdown [-scale 1] [-builds static,default] [-before DIR]
+//	go run ./cmd/mpbench -trace [-rounds 3] [-scale 1] [-only KEYS]
 //
 // Each round runs, one after the other so that they share the machine's
 // noise:
@@ -64,11 +65,15 @@ func main() {
 	flag.StringVar(&c.before, "before", "", "a checkout of an earlier version of this repository, measured in the same rounds")
 	flag.StringVar(&c.python, "python", "", "the Python interpreter (default: python3's sys.executable; none to skip Python)")
 	flag.BoolVar(&c.breakdown, "breakdown", false, "instead of the table, profile where a child's start goes, with perf, for the floor and each build")
+	flag.BoolVar(&c.trace, "trace", false, "instead of the table, measure the static probe with MP_TRACE unset and set, in the same rounds (trace.go)")
 	flag.StringVar(&c.only, "only", "", "comma-separated keys of the rows to measure, e.g. start_join,start_join_10 (Python measures every row)")
 	flag.Parse()
 	do := run
 	if c.breakdown {
 		do = runBreakdown
+	}
+	if c.trace {
+		do = runTrace
 	}
 	if err := do(c); err != nil {
 		fmt.Fprintln(os.Stderr, "mpbench:", err)
@@ -86,6 +91,7 @@ type config struct {
 	only   string
 
 	breakdown bool
+	trace     bool
 }
 
 // goal is a bound on mp / floor, in the row's unit.

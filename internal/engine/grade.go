@@ -86,6 +86,8 @@ type grading struct {
 	done    atomic.Int64
 	files   map[string][]byte // the Go files built instead of the target's own
 	srcs    []srcFile         // the program's source, parsed once
+	// first is the first run made, kept for the timeline (Params.Record).
+	first *Run
 }
 
 // Prepared is a target whose rules are read and checked, ready to grade.
@@ -219,6 +221,9 @@ func (pr *Prepared) Grade(ctx context.Context, p Params) (*Verdict, error) {
 			v.Failing = record(r, v.Checks)
 			v.Pauses = pauses(r)
 		}
+	}
+	if v.Failing == nil && p.Record && g.first != nil {
+		v.Failing = record(g.first, v.Checks)
 	}
 	return v, nil
 }
@@ -357,7 +362,11 @@ func (g *grading) runAll(f func(k int) (r *Run, stop bool)) []*Run {
 		})
 	}
 	_ = eg.Wait()
-	return slices.DeleteFunc(runs, func(r *Run) bool { return r == nil })
+	runs = slices.DeleteFunc(runs, func(r *Run) bool { return r == nil })
+	if g.first == nil && len(runs) > 0 {
+		g.first = runs[0]
+	}
+	return runs
 }
 
 // prepareRun makes repetition k's own work directory with the rules'

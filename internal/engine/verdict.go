@@ -96,7 +96,7 @@ type Verdict struct {
 	Runs    int    // runs per run or serve command
 	// Pauses are the long pauses of the failing run, if any.
 	Pauses  []Pause
-	Failing *RunRecord // the failing run, for the timeline; nil on a pass
+	Failing *RunRecord // the failing run, for the timeline; on a pass, the first run if Params.Record, else nil
 	Elapsed time.Duration
 	// Reproduce is the command that repeats the failing run's
 	// perturbation (not the operating system's scheduling).

@@ -27,6 +27,7 @@ type (
 		Status    engine.Status `json:"status"`
 		Message   string        `json:"message"`
 		Reproduce string        `json:"reproduce"`
+		Timeline  string        `json:"timeline"`
 		Score     float64       `json:"score"`
 		MaxScore  float64       `json:"max_score"`
 		Tests     []jsonTest    `json:"tests"`
@@ -68,7 +69,7 @@ func JSON(w io.Writer, rs []Result, seed uint64, runs int, s Scoring) error {
 			continue
 		}
 		v := r.Verdict
-		e.Reproduce = v.Reproduce
+		e.Reproduce, e.Timeline = v.Reproduce, r.Timeline
 		if h := v.Headline(); h != nil {
 			e.Message = Clean(h.Rule + ": " + why(v, h))
 			if top.Message == "" {

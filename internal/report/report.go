@@ -22,6 +22,9 @@ type Result struct {
 	Target  course.Target
 	Verdict *engine.Verdict
 	Err     error
+	// Timeline is the file that draws the failing run (package
+	// timeline), as the person would type its path; empty if none.
+	Timeline string
 }
 
 // Status returns the result's status; error when grading could not judge.

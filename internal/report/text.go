@@ -73,6 +73,15 @@ func (t *Text) Explain(rs []Result) {
 	}
 	fmt.Fprintf(t.W, "\n%s\n\n", tr(t.Lang, "%d of %d passed", len(rs)-len(bad), len(rs)))
 	t.explain(bad[0])
+	var others []string
+	for _, b := range bad[1:] {
+		if b.Timeline != "" {
+			others = append(others, b.Timeline)
+		}
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(t.W, "\n%s\n", tr(t.Lang, "the failing runs of the others: open %s", strings.Join(others, ", ")))
+	}
 }
 
 // explain writes one result that did not pass in full: why, the output,
@@ -114,6 +123,9 @@ func (t *Text) explain(r *Result) {
 		} else {
 			fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "reproduce: %s (same seed, same perturbation; the OS may still schedule differently)", v.Reproduce))
 		}
+	}
+	if r.Timeline != "" {
+		fmt.Fprintf(t.W, "  %s\n", tr(t.Lang, "see the run: open %s in a browser", r.Timeline))
 	}
 	fmt.Fprintf(t.W, "  %s\n", nextStep(r, t.Lang))
 }
