@@ -125,9 +125,23 @@ func prepareTrace(c *call) (func(*state) error, error) {
 			if v := s.untraced(r); v != nil {
 				return v, nil
 			}
-			return check(r), nil
+			return quoteTrace(check(r), r), nil
 		})
 	}, nil
+}
+
+// quoteTrace makes a trace rule's failure show the trace around the events
+// it quotes, rather than the output.
+func quoteTrace(v *violation, r *Run) *violation {
+	if v == nil || len(v.lines) == 0 {
+		return v
+	}
+	all := make([]Line, len(r.Events))
+	for i := range r.Events {
+		all[i] = eventLine(r.Events, i)
+	}
+	v.excerpt, v.file = all, TraceFile
+	return v
 }
 
 // untraced explains a run with no trace: a skip for a program that is not

@@ -147,6 +147,7 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 	ch.Run, ch.Seed = firstRun.Index+1, firstRun.Seed
 	ch.Lines = first.lines
 	ch.Why = first.why
+	ch.In = first.file
 	if c.sometimes {
 		ch.Why = fmt.Sprintf("this never happened in any of the %d runs; for example, in run %d: %s", len(s.runs), firstRun.Index+1, first.why)
 		failedRuns = allRuns(len(s.runs))

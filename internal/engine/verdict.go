@@ -52,7 +52,7 @@ type Check struct {
 	Why     string // why it failed or was skipped, without the run
 	Lines   []Line // the offending lines (at most three)
 	Excerpt []Line // the output around them
-	In      string // the source file Lines and Excerpt are from; "" for the output
+	In      string // where Lines and Excerpt are from: "" for the output, TraceFile, or a source file
 	Run     int    // the failing run, 1-based; 0 if none
 	Seed    uint64 // its seed
 	// Cause marks a failure that explains others: the program's exit code,
@@ -66,6 +66,9 @@ type Check struct {
 	Notes       []string // why it was skipped, what was cut
 	Weight      int      // the rule's share of the exercise's points; 1 unless -weight
 }
+
+// TraceFile is Check.In for lines quoted from the mp trace.
+const TraceFile = "(trace)"
 
 // Failed reports whether the check did not pass or skip.
 func (c *Check) Failed() bool { return c.Status == Fail || c.Status == Timeout }

@@ -99,7 +99,9 @@ func (t *Text) explain(r *Result) {
 	fmt.Fprintf(t.W, "%s %s\n", t.paint("1", r.Target.Label()+":"), Clean(h.Rule))
 	fmt.Fprint(t.W, indent(cleanLines(why(v, h)), "  "))
 	if out := excerpt(h); out != "" {
-		if h.In != "" {
+		if h.In == engine.TraceFile {
+			fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "trace:"), indent(out, "  "))
+		} else if h.In != "" {
 			fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "source (%s):", h.In), indent(out, "  "))
 		} else {
 			fmt.Fprintf(t.W, "  %s\n%s", tr(t.Lang, "output:"), indent(out, "  "))
