@@ -173,7 +173,19 @@ func strayViolation(r *Run) *violation {
 
 // eventLine quotes an event as a line, numbered by its place in the trace.
 func eventLine(events []mptrace.Event, i int) Line {
-	return Line{N: i + 1, Text: events[i].String(), Mono: events[i].Mono}
+	return Line{N: i + 1, Text: eventText(events, i), Mono: events[i].Mono}
+}
+
+// eventText says an event for people: its time since the trace began,
+// who wrote it, and what it says.
+func eventText(events []mptrace.Event, i int) string {
+	e := &events[i]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%9.3f ms  %s  %s", float64(e.Mono-events[0].Mono)/1e6, who(e), e.Kind)
+	for _, a := range e.Attrs {
+		b.WriteString(" " + a.Key + "=" + a.Value)
+	}
+	return b.String()
 }
 
 func who(e *mptrace.Event) string { return fmt.Sprintf("%s (pid %d)", e.Name, e.Pid) }

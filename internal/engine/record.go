@@ -59,7 +59,7 @@ func record(r *Run, checks []Check) *RunRecord {
 				}
 			}
 			// A trace rule quotes events (eventLine): the N-th event.
-			if i := l.N - 1; l.Mono != 0 && i >= 0 && i < len(r.Events) && r.Events[i].Mono == l.Mono && r.Events[i].String() == l.Text {
+			if i := l.N - 1; l.Mono != 0 && i >= 0 && i < len(r.Events) && r.Events[i].Mono == l.Mono && eventText(r.Events, i) == l.Text {
 				rec.FlaggedEvents = append(rec.FlaggedEvents, Flag{Line: l.N, Rule: c.Rule})
 			}
 		}
