@@ -42,6 +42,7 @@ type options struct {
 	solutions bool
 	verbose   bool
 	rules     string
+	parallel  int
 }
 
 // exitCode for a grading stopped by a signal, as a shell reports it.
@@ -86,6 +87,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.rules, "rules", "", "take the rules and instructor files from `DIR` (a trusted checkout of the course) or from the ones built into this grader (builtin), never from the course graded (for teachers; see docs/trust.md)")
 	teach := teacherFlags(fs)
 	pics := timelineFlags(fs)
+	fs.IntVar(&o.parallel, "j", 0, "runs at once (default: one per CPU)")
 	help := false
 	fs.Usage = func() {
 		w := stderr
@@ -122,7 +124,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	p := engine.Params{Runs: o.runs, Seed: o.seed, Timeout: o.timeout}
+	p := engine.Params{Runs: o.runs, Seed: o.seed, Timeout: o.timeout, Parallel: o.parallel}
 	for p.Seed == 0 {
 		p.Seed = rand.Uint64()
 	}

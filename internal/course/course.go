@@ -22,6 +22,10 @@
 //	                                description and a "Breaks: TEXT" line
 //	                                naming the rule it must break
 //	    original.py                 the Python original
+//	    stub.patch                  the stub as shipped, a unified diff
+//	                                against solution/main.go, so that
+//	                                the grader tells an untouched stub
+//	                                and restores it without git
 //
 // Check reports what is missing or orphaned; docs/DEVELOPMENT.md has the
 // checklist for adding an exercise.
@@ -36,6 +40,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -99,7 +104,8 @@ type Meta struct {
 	Timeout Duration `json:"timeout,omitempty"`
 	// Channels lists what the rules observe besides the output.
 	Channels []string `json:"channels,omitempty"`
-	// Hints are shown one more per `grade hint`, in order.
+	// Hints are shown one more per `grade hint`, in order: the first
+	// nudges, the last nearly tells.
 	Hints []Text `json:"hints"`
 	// Visibility is when Gradescope shows the exercise's result to a
 	// student: "visible", "after_due_date", "after_published" or
@@ -218,7 +224,7 @@ func LoadRules(root string, rules fs.FS, from string) (*Course, error) {
 			Rules:    "testdata/scripts/" + d.Name() + ".txtar",
 			Material: "testdata/scripts/" + d.Name(),
 		}
-		fmt.Sscan(m[1], &e.Number)
+		e.Number, _ = strconv.Atoi(m[1])
 		problems = append(problems, c.load(e)...)
 		c.Exercises = append(c.Exercises, e)
 	}

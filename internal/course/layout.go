@@ -25,6 +25,15 @@ func (c *Course) Check() []string {
 		if stub, err := c.ReadFile(e.Stub()); err == nil && !strings.Contains(string(stub), "// TODO") {
 			add("%s: the stub has no `// TODO` marking what the learner changes", e.Stub())
 		}
+		if c.Exists(e.Stub()) && c.Exists(e.Solution()+"/main.go") {
+			if !c.Exists(e.StubPatch()) {
+				add("%s: missing; make it with %s", e.StubPatch(), stubDiffCommand(e))
+			} else if ok, err := c.Untouched(e); err != nil {
+				add("%v", err)
+			} else if !ok {
+				add("%s: applied to the solution, it does not give %s; remake it with %s", e.StubPatch(), e.Stub(), stubDiffCommand(e))
+			}
+		}
 		meta := e.Material + "/exercise.json"
 		if e.Meta.Title.En == "" || e.Meta.Title.Zh == "" {
 			add("%s: the title needs both \"en\" and \"zh\"", meta)
@@ -32,8 +41,8 @@ func (c *Course) Check() []string {
 		if e.Meta.Chapter < 1 {
 			add("%s: \"chapter\" must be 1 or more", meta)
 		}
-		if len(e.Meta.Hints) == 0 {
-			add("%s: no hints; give at least one, in \"en\" and \"zh\"", meta)
+		if len(e.Meta.Hints) < 2 {
+			add("%s: %d hints; give at least two, from a nudge to nearly the answer, in \"en\" and \"zh\"", meta, len(e.Meta.Hints))
 		}
 		for i, h := range e.Meta.Hints {
 			if strings.TrimSpace(h.En) == "" || strings.TrimSpace(h.Zh) == "" {
@@ -56,7 +65,7 @@ func (c *Course) Check() []string {
 		for _, f := range c.walkFiles(e.Material) {
 			rel := strings.TrimPrefix(f, e.Material+"/")
 			switch {
-			case rel == "exercise.json" || rel == "original.py":
+			case rel == "exercise.json" || rel == "original.py" || rel == "stub.patch":
 			case strings.HasPrefix(rel, "solution/") && !strings.Contains(strings.TrimPrefix(rel, "solution/"), "/"):
 			case strings.HasPrefix(rel, "wrong/") && path.Ext(rel) == ".patch" && !strings.Contains(strings.TrimPrefix(rel, "wrong/"), "/"):
 			default:

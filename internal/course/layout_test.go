@@ -37,7 +37,7 @@ func TestCheckFindsEveryMissingFile(t *testing.T) {
 	}
 	for _, e := range c.Exercises {
 		required := []string{e.Dir + "/README.md", e.Dir + "/README.zh.md", e.Stub(), e.Rules,
-			e.Solution() + "/main.go", e.Original(), e.Material + "/exercise.json", e.Material + "/wrong"}
+			e.Solution() + "/main.go", e.Original(), e.Material + "/exercise.json", e.Material + "/wrong", e.StubPatch()}
 		for _, f := range required {
 			dir := copyCourse(t, root, e)
 			remove := []string{f}
@@ -114,5 +114,37 @@ func TestOrphansAreReported(t *testing.T) {
 		if !mentions(problems, f) {
 			t.Errorf("Check() = %q; want the orphan %s named", problems, f)
 		}
+	}
+}
+
+// TestUntouched tells the stub as shipped from a changed one, without
+// building anything: line endings aside, any change or any extra Go file
+// makes it touched.
+func TestUntouched(t *testing.T) {
+	root, _ := FindRoot(".")
+	c, _ := Load(root)
+	e := c.Exercises[0]
+	dir := copyCourse(t, root, e)
+	c2, _ := Load(dir)
+	e2 := c2.Lookup(e.Name)
+	stub := filepath.Join(dir, e.Stub())
+	orig, _ := os.ReadFile(stub)
+	for _, tc := range []struct {
+		name  string
+		edit  func()
+		wantU bool
+	}{
+		{"as shipped", func() {}, true},
+		{"CRLF line endings", func() { os.WriteFile(stub, []byte(strings.ReplaceAll(string(orig), "\n", "\r\n")), 0o666) }, true},
+		{"one character changed", func() { os.WriteFile(stub, []byte(strings.Replace(string(orig), "TODO", "TODo", 1)), 0o666) }, false},
+		{"a second Go file", func() { os.WriteFile(filepath.Join(dir, e.Dir, "extra.go"), []byte("package main\n"), 0o666) }, false},
+	} {
+		tc.edit()
+		got, err := c2.Untouched(e2)
+		if err != nil || got != tc.wantU {
+			t.Errorf("%s: Untouched = %v, %v; want %v", tc.name, got, err, tc.wantU)
+		}
+		os.WriteFile(stub, orig, 0o666)
+		os.Remove(filepath.Join(dir, e.Dir, "extra.go"))
 	}
 }

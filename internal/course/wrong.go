@@ -50,8 +50,17 @@ func parseWrong(w Wrong, text string) (Wrong, error) {
 	if i == len(lines) {
 		return w, errors.New("no diff: write one with `diff -u solution/main.go wrong.go` after the description")
 	}
+	hunks, err := parseHunks(lines, i)
+	w.hunks = hunks
+	return w, err
+}
+
+// parseHunks parses the unified diff that starts at lines[i], a "--- "
+// line.
+func parseHunks(lines []string, i int) ([]hunk, error) {
+	var hunks []hunk
 	if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "+++ ") {
-		return w, fmt.Errorf("line %d: a %q line must follow the %q line", i+2, "+++ ", "--- ")
+		return nil, fmt.Errorf("line %d: a %q line must follow the %q line", i+2, "+++ ", "--- ")
 	}
 	for i += 2; i < len(lines); {
 		m := hunkHeader.FindStringSubmatch(lines[i])
@@ -59,7 +68,7 @@ func parseWrong(w Wrong, text string) (Wrong, error) {
 			if lines[i] == "" && i == len(lines)-1 {
 				break
 			}
-			return w, fmt.Errorf("line %d: want a hunk header such as @@ -12,6 +12,7 @@, got %q", i+1, lines[i])
+			return nil, fmt.Errorf("line %d: want a hunk header such as @@ -12,6 +12,7 @@, got %q", i+1, lines[i])
 		}
 		oldLen, newLen := count(m[2]), count(m[4])
 		h := hunk{}
@@ -82,21 +91,21 @@ func parseWrong(w Wrong, text string) (Wrong, error) {
 				h.new = append(h.new, l[1:])
 			case '\\':
 			default:
-				return w, fmt.Errorf("line %d: a hunk line starts with ' ', '-' or '+', got %q", i+1, lines[i])
+				return nil, fmt.Errorf("line %d: a hunk line starts with ' ', '-' or '+', got %q", i+1, lines[i])
 			}
 		}
 		if len(h.old) != oldLen || len(h.new) != newLen {
-			return w, fmt.Errorf("hunk at line %d of the solution is cut short: want %d old and %d new lines", h.line, oldLen, newLen)
+			return nil, fmt.Errorf("hunk at line %d of the solution is cut short: want %d old and %d new lines", h.line, oldLen, newLen)
 		}
 		for i < len(lines) && strings.HasPrefix(lines[i], `\`) {
 			i++
 		}
-		w.hunks = append(w.hunks, h)
+		hunks = append(hunks, h)
 	}
-	if len(w.hunks) == 0 {
-		return w, errors.New("the diff has no hunks: a known-wrong program must differ from the solution")
+	if len(hunks) == 0 {
+		return nil, errors.New("the diff has no hunks: a known-wrong program must differ from the solution")
 	}
-	return w, nil
+	return hunks, nil
 }
 
 func count(s string) int {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -14,15 +15,19 @@ import (
 // returning nil when the run keeps the rule.
 
 func prepareCount(c *call) (func(*state) error, error) {
-	return countCheck(c, "%s %d lines match `%s`", checkCount)
+	return countCheck(c, func(op Op, n int, re *regexp.Regexp) i18n.Msg {
+		return i18n.M("%s %d lines match `%s`", op.words(), n, re)
+	}, checkCount)
 }
 
 func prepareDistinct(c *call) (func(*state) error, error) {
-	return countCheck(c, "%s %d distinct values match `%s`", checkDistinct)
+	return countCheck(c, func(op Op, n int, re *regexp.Regexp) i18n.Msg {
+		return i18n.M("%s %d distinct values match `%s`", op.words(), n, re)
+	}, checkDistinct)
 }
 
 // countCheck prepares a check of the form REGEXP OP N.
-func countCheck(c *call, desc string, f func([]Line, *regexp.Regexp, Op, int) *violation) (func(*state) error, error) {
+func countCheck(c *call, desc func(Op, int, *regexp.Regexp) i18n.Msg, f func([]Line, *regexp.Regexp, Op, int) *violation) (func(*state) error, error) {
 	re, err := c.regexp(c.args[0])
 	if err != nil {
 		return nil, err
@@ -36,26 +41,32 @@ func countCheck(c *call, desc string, f func([]Line, *regexp.Regexp, Op, int) *v
 		return nil, err
 	}
 	return func(s *state) error {
-		return s.judge(c, fmt.Sprintf(desc, op.words(), n, re), false, func(r *Run) (*violation, error) {
+		return s.judge(c, desc(op, n, re), false, func(r *Run) (*violation, error) {
 			return f(s.linesOf(c, r), re, op, n), nil
 		})
 	}, nil
 }
 
 func prepareAfter(c *call) (func(*state) error, error) {
-	return pairCheck(c, "every line matching `%[2]s` comes after all lines matching `%[1]s`", checkAfter)
+	return pairCheck(c, func(a, b *regexp.Regexp) i18n.Msg {
+		return i18n.M("every line matching `%s` comes after all lines matching `%s`", b, a)
+	}, checkAfter)
 }
 
 func prepareSameSet(c *call) (func(*state) error, error) {
-	return pairCheck(c, "the values of `%s` are exactly the values of `%s`", checkSameSet)
+	return pairCheck(c, func(a, b *regexp.Regexp) i18n.Msg {
+		return i18n.M("the values of `%s` are exactly the values of `%s`", a, b)
+	}, checkSameSet)
 }
 
 func prepareDisjoint(c *call) (func(*state) error, error) {
-	return pairCheck(c, "no value of `%s` equals a value of `%s`", checkDisjoint)
+	return pairCheck(c, func(a, b *regexp.Regexp) i18n.Msg {
+		return i18n.M("no value of `%s` equals a value of `%s`", a, b)
+	}, checkDisjoint)
 }
 
 // pairCheck prepares a check over two regexps.
-func pairCheck(c *call, desc string, f func([]Line, *regexp.Regexp, *regexp.Regexp) *violation) (func(*state) error, error) {
+func pairCheck(c *call, desc func(a, b *regexp.Regexp) i18n.Msg, f func([]Line, *regexp.Regexp, *regexp.Regexp) *violation) (func(*state) error, error) {
 	a, err := c.regexp(c.args[0])
 	if err != nil {
 		return nil, err
@@ -65,7 +76,7 @@ func pairCheck(c *call, desc string, f func([]Line, *regexp.Regexp, *regexp.Rege
 		return nil, err
 	}
 	return func(s *state) error {
-		return s.judge(c, fmt.Sprintf(desc, a, b), false, func(r *Run) (*violation, error) {
+		return s.judge(c, desc(a, b), false, func(r *Run) (*violation, error) {
 			return f(s.linesOf(c, r), a, b), nil
 		})
 	}, nil
@@ -77,7 +88,7 @@ func prepareAbsent(c *call) (func(*state) error, error) {
 		return nil, err
 	}
 	return func(s *state) error {
-		return s.judge(c, fmt.Sprintf("no line matches `%s`", re), false, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("no line matches `%s`", re), false, func(r *Run) (*violation, error) {
 			return checkAbsent(s.linesOf(c, r), re), nil
 		})
 	}, nil
@@ -93,7 +104,7 @@ func prepareBefore(c *call) (func(*state) error, error) {
 		return nil, c.errorf("bad regexp %q: %v", c.args[1], err)
 	}
 	return func(s *state) error {
-		return s.judge(c, fmt.Sprintf("each line matching `%s` comes before its `%s`", a, c.args[1]), false, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("each line matching `%s` comes before its `%s`", a, c.args[1]), false, func(r *Run) (*violation, error) {
 			return checkBefore(s.linesOf(c, r), a, c.args[1])
 		})
 	}, nil
@@ -113,7 +124,7 @@ func prepareCompare(c *call) (func(*state) error, error) {
 		return nil, c.errorf("%q is not a number", c.args[2])
 	}
 	return func(s *state) error {
-		return s.judge(c, fmt.Sprintf("every value of `%s` is %s %v", re, op, x), false, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("every value of `%s` is %s %v", re, op, x), false, func(r *Run) (*violation, error) {
 			return checkCompare(s.linesOf(c, r), re, op, x), nil
 		})
 	}, nil
@@ -155,10 +166,10 @@ func (op Op) holds(x, y float64) bool {
 	return false
 }
 
-// words says op in plain English, as in "at least".
-func (op Op) words() string {
-	return map[Op]string{"==": "exactly", "!=": "other than", "<": "fewer than",
-		"<=": "at most", ">": "more than", ">=": "at least"}[op]
+// words says op in plain words, as in "at least".
+func (op Op) words() i18n.Msg {
+	return map[Op]i18n.Msg{"==": i18n.M("exactly"), "!=": i18n.M("other than"), "<": i18n.M("fewer than"),
+		"<=": i18n.M("at most"), ">": i18n.M("more than"), ">=": i18n.M("at least")}[op]
 }
 
 // key returns the captured text of m that identifies a match: the single
@@ -183,24 +194,12 @@ func matches(lines []Line, re *regexp.Regexp) ([]Line, [][]string) {
 	return ls, ms
 }
 
-// plural writes n and a noun that agrees with it: "1 line", "3 lines".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
 func checkCount(lines []Line, re *regexp.Regexp, op Op, n int) *violation {
 	ls, _ := matches(lines, re)
 	if op.holds(float64(len(ls)), float64(n)) {
 		return nil
 	}
-	verb := "match"
-	if len(ls) == 1 {
-		verb = "matches"
-	}
-	why := fmt.Sprintf("%s %s `%s`; want %s %d", plural(len(ls), "line"), verb, re, op.words(), n)
+	why := i18n.M("%s `%s`; want %s %d", i18n.Plural(len(ls), "%d line matches", "%d lines match"), re, op.words(), n)
 	if len(ls) > n {
 		return violate(why, ls[n:]...)
 	}
@@ -212,7 +211,7 @@ func checkAbsent(lines []Line, re *regexp.Regexp) *violation {
 	if len(ls) == 0 {
 		return nil
 	}
-	return violate(fmt.Sprintf("line %d matches `%s`, which must never be printed", ls[0].N, re), ls...)
+	return violate(i18n.M("line %d matches `%s`, which must never be printed", ls[0].N, re), ls...)
 }
 
 var captureRef = regexp.MustCompile(`\$(\d|\{\w+\})`)
@@ -245,11 +244,11 @@ func checkBefore(lines []Line, a *regexp.Regexp, b string) (*violation, error) {
 		first := !seen[key(ms[i])]
 		seen[key(ms[i])] = true
 		if first && len(bs) > 0 && bs[0].N < al.N {
-			return violate(fmt.Sprintf("line %d `%s` comes before line %d `%s`; it must come after it",
+			return violate(i18n.M("line %d `%s` comes before line %d `%s`; it must come after it",
 				bs[0].N, bs[0].Text, al.N, al.Text), bs[0], al), nil
 		}
 		if len(bs) == 0 || bs[len(bs)-1].N < al.N {
-			return violate(fmt.Sprintf("line %d `%s` has no line matching `%s` after it", al.N, al.Text, bre), al), nil
+			return violate(i18n.M("line %d `%s` has no line matching `%s` after it", al.N, al.Text, bre), al), nil
 		}
 	}
 	return nil, nil
@@ -258,12 +257,12 @@ func checkBefore(lines []Line, a *regexp.Regexp, b string) (*violation, error) {
 func checkAfter(lines []Line, a, b *regexp.Regexp) *violation {
 	bs, _ := matches(lines, b)
 	if len(bs) == 0 {
-		return violate(fmt.Sprintf("no line matches `%s`", b))
+		return violate(i18n.M("no line matches `%s`", b))
 	}
 	as, _ := matches(lines, a)
 	if len(as) > 0 && as[len(as)-1].N > bs[0].N {
 		last := as[len(as)-1]
-		return violate(fmt.Sprintf("line %d `%s` comes before line %d `%s`; it must come after all lines matching `%s`",
+		return violate(i18n.M("line %d `%s` comes before line %d `%s`; it must come after all lines matching `%s`",
 			bs[0].N, bs[0].Text, last.N, last.Text, a), bs[0], last)
 	}
 	return nil
@@ -304,8 +303,8 @@ func checkSameSet(lines []Line, a, b *regexp.Regexp) *violation {
 		if l, ok := bw[k]; ok {
 			quote = append(quote, l)
 		}
-		return violate(fmt.Sprintf("%q appears %s in lines matching `%s` but %s in lines matching `%s`; all differences (- only in the first, + only in the second):\n%s",
-			k, plural(ac[k], "time"), a, plural(bc[k], "time"), b, multisetDiff(ac, bc)), quote...)
+		return violate(i18n.M("%q appears %s in lines matching `%s` but %s in lines matching `%s`; all differences (- only in the first, + only in the second):\n%s",
+			k, times(ac[k]), a, times(bc[k]), b, multisetDiff(ac, bc)), quote...)
 	}
 	return nil
 }
@@ -331,10 +330,10 @@ func checkCompare(lines []Line, re *regexp.Regexp, op Op, x float64) *violation 
 	for i, m := range ms {
 		v, err := strconv.ParseFloat(key(m), 64)
 		if err != nil {
-			return violate(fmt.Sprintf("line %d: %q is not a number", ls[i].N, key(m)), ls[i])
+			return violate(i18n.M("line %d: %q is not a number", ls[i].N, key(m)), ls[i])
 		}
 		if !op.holds(v, x) {
-			return violate(fmt.Sprintf("line %d: %v is not %s %v", ls[i].N, v, op, x), ls[i])
+			return violate(i18n.M("line %d: %v is not %s %v", ls[i].N, v, op, x), ls[i])
 		}
 	}
 	return nil
@@ -353,7 +352,7 @@ func checkDistinct(lines []Line, re *regexp.Regexp, op Op, n int) *violation {
 	if op.holds(float64(len(seen)), float64(n)) {
 		return nil
 	}
-	return violate(fmt.Sprintf("%s %s `%s`; want %s %d", plural(len(seen), "distinct value"), map[bool]string{true: "matches", false: "match"}[len(seen) == 1], re, op.words(), n), firsts...)
+	return violate(i18n.M("%s `%s`; want %s %d", i18n.Plural(len(seen), "%d distinct value matches", "%d distinct values match"), re, op.words(), n), firsts...)
 }
 
 func checkDisjoint(lines []Line, a, b *regexp.Regexp) *violation {
@@ -362,10 +361,15 @@ func checkDisjoint(lines []Line, a, b *regexp.Regexp) *violation {
 	for i, x := range am {
 		for j, y := range bm {
 			if key(x) == key(y) {
-				return violate(fmt.Sprintf("%q is captured both by line %d and by line %d; they must differ",
+				return violate(i18n.M("%q is captured both by line %d and by line %d; they must differ",
 					key(x), al[i].N, bl[j].N), al[i], bl[j])
 			}
 		}
 	}
 	return nil
+}
+
+// times says how often a value appears: "once", "3 times".
+func times(n int) i18n.Msg {
+	return i18n.Plural(n, "%d time", "%d times")
 }

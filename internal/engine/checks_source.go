@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -10,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // The checks of the source: mistakes that leave nothing to observe while
@@ -19,35 +20,38 @@ import (
 
 func prepareSource(c *call) (func(*state) error, error) {
 	a := c.args
-	var desc string
+	var desc i18n.Msg
 	var check func(files []srcFile) *violation
 	switch {
 	case a[0] == "errors" && len(a) >= 2:
 		calls := a[1:]
-		desc = fmt.Sprintf("the error that %s returns is checked, never thrown away", strings.Join(calls, " or "))
+		desc = i18n.M("the error that %s returns is checked, never thrown away", strings.Join(calls, " or "))
 		check = func(fs []srcFile) *violation { return checkErrorsUsed(fs, calls) }
 	case a[0] == "nocall" && len(a) >= 3:
 		fn, calls := a[1], a[2:]
-		desc = fmt.Sprintf("%s calls no %s", fn, strings.Join(calls, " and no "))
+		desc = i18n.M("%s calls no %s", fn, strings.Join(calls, " and no "))
 		check = func(fs []srcFile) *violation { return checkCalls(fs, fn, calls, false) }
 	case a[0] == "noloop" && len(a) >= 3:
 		fn, calls := a[1], a[2:]
-		desc = fmt.Sprintf("%s calls %s once, not in a loop", fn, strings.Join(calls, " or "))
+		desc = i18n.M("%s calls %s once, not in a loop", fn, strings.Join(calls, " or "))
 		check = func(fs []srcFile) *violation { return checkCalls(fs, fn, calls, true) }
 	default:
 		return nil, c.errorf("usage: source %s", c.cmd.args)
 	}
 	return func(s *state) error {
-		ch := Check{Rule: c.rule(desc), Command: c.cmd.name, Pos: c.Pos, Status: Pass, Weight: c.weight()}
+		ch := Check{Command: c.cmd.name, Pos: c.Pos, Status: Pass, Weight: c.weight()}
+		ch.Rule, ch.RuleZh = c.rule(desc)
 		files, err := s.g.sources()
 		switch {
 		case err != nil:
 			return err
 		case files == nil:
-			ch.Status, ch.Why = Skip, "the program is not Go source the grader built"
+			ch.Status = Skip
+			ch.setWhy(i18n.M("the program is not Go source the grader built"))
 		default:
 			if v := check(files); v != nil {
-				ch.Status, ch.Why, ch.Lines, ch.In = Fail, v.why, v.lines, v.file
+				ch.Status, ch.Lines, ch.In = Fail, v.lines, v.file
+				ch.setWhy(v.why)
 				for _, f := range files {
 					if f.path == v.file {
 						ch.Excerpt = excerpt(f.lines, v.lines)
@@ -186,7 +190,7 @@ func checkErrorsUsed(files []srcFile, calls []string) *violation {
 		})
 		if bad != nil {
 			l := f.at(bad)
-			return &violation{why: fmt.Sprintf("%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)", f.path, l.N, name), lines: []Line{l}, file: f.path}
+			return &violation{why: i18n.M("%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)", f.path, l.N, name), lines: []Line{l}, file: f.path}
 		}
 	}
 	return nil
@@ -240,11 +244,11 @@ func checkCalls(files []srcFile, fn string, calls []string, inLoop bool) *violat
 			walk(fd.Body, 0)
 			if bad != nil {
 				l := f.at(bad)
-				what := "calls"
+				why := i18n.M("%s:%d: %s calls %s", f.path, l.N, fn, calleeName(bad))
 				if inLoop {
-					what = "calls in a loop"
+					why = i18n.M("%s:%d: %s calls %s in a loop", f.path, l.N, fn, calleeName(bad))
 				}
-				return &violation{why: fmt.Sprintf("%s:%d: %s %s %s", f.path, l.N, fn, what, calleeName(bad)), lines: []Line{l}, file: f.path}
+				return &violation{why: why, lines: []Line{l}, file: f.path}
 			}
 		}
 	}

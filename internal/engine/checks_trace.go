@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/forklore/forklore/internal/mptrace"
 )
 
@@ -56,7 +57,7 @@ func (sel selector) String() string {
 }
 
 func prepareTrace(c *call) (func(*state) error, error) {
-	var desc string
+	var desc i18n.Msg
 	var check func(r *Run) *violation
 	cause := false
 	a := c.args
@@ -66,13 +67,13 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		if err != nil {
 			return nil, c.errorf("exit %q is not an exit code", a[1])
 		}
-		desc, cause = fmt.Sprintf("every child exits with code %d", code), true
+		desc, cause = i18n.M("every child exits with code %d", code), true
 		check = func(r *Run) *violation { return checkTraceExit(r.Events, code) }
 	case a[0] == "mutex" && len(a) == 1:
-		desc = "no two processes hold one lock at once"
+		desc = i18n.M("no two processes hold one lock at once")
 		check = func(r *Run) *violation { return checkTraceMutex(r.Events) }
 	case a[0] == "noorphans" && len(a) == 1:
-		desc, cause = "every child is joined and no process outlives the program", true
+		desc, cause = i18n.M("every child is joined and no process outlives the program"), true
 		check = checkNoOrphans
 	case a[0] == "count" && len(a) == 4:
 		sel, err := parseSelector(a[1])
@@ -87,7 +88,7 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		if err != nil {
 			return nil, err
 		}
-		desc = fmt.Sprintf("the trace has %s %d `%s` events", op.words(), n, sel)
+		desc = i18n.M("the trace has %s %d `%s` events", op.words(), n, sel)
 		check = func(r *Run) *violation { return checkTraceCount(r.Events, sel, op, n) }
 	case a[0] == "after" && len(a) == 3:
 		x, err := parseSelector(a[1])
@@ -98,14 +99,14 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		if err != nil {
 			return nil, c.errorf("%v", err)
 		}
-		desc = fmt.Sprintf("every `%s` event comes after all `%s` events", y, x)
+		desc = i18n.M("every `%s` event comes after all `%s` events", y, x)
 		check = func(r *Run) *violation { return checkTraceAfter(r.Events, x, y) }
 	case a[0] == "names" && len(a) == 2:
 		re, err := c.regexp(a[1])
 		if err != nil {
 			return nil, err
 		}
-		desc = fmt.Sprintf("the names printed (`%s`) are the names the children were started with", re)
+		desc = i18n.M("the names printed (`%s`) are the names the children were started with", re)
 		return func(s *state) error {
 			return s.judge(c, desc, false, func(r *Run) (*violation, error) {
 				if v := s.untraced(r); v != nil {
@@ -154,9 +155,9 @@ func (s *state) untraced(r *Run) *violation {
 	}
 	if !s.g.built {
 		s.traceSkipped = true
-		return &violation{skip: "the program wrote no mp trace (only mp programs do)"}
+		return &violation{skip: i18n.M("the program wrote no mp trace (only mp programs do)")}
 	}
-	return violate("the program wrote no mp trace: call mp.Main as the first statement of main, and use mp's processes")
+	return violate(i18n.M("the program wrote no mp trace: call mp.Main as the first statement of main, and use mp's processes"))
 }
 
 func strayViolation(r *Run) *violation {
@@ -164,11 +165,7 @@ func strayViolation(r *Run) *violation {
 	for _, p := range r.Strays {
 		names = append(names, p.String())
 	}
-	verb := "processes outlived"
-	if len(r.Strays) == 1 {
-		verb = "process outlived"
-	}
-	return violate(fmt.Sprintf("%d %s the program (the grader killed them): %s", len(r.Strays), verb, strings.Join(names, ", ")))
+	return violate(i18n.Plural(len(r.Strays), "%d process outlived the program (the grader killed it): %s", "%d processes outlived the program (the grader killed them): %s", strings.Join(names, ", ")))
 }
 
 // eventLine quotes an event as a line, numbered by its place in the trace.
@@ -197,7 +194,7 @@ func checkTraceExit(events []mptrace.Event, code int) *violation {
 			continue
 		}
 		if c, ok := e.Int("code"); !ok || c != code {
-			return violate(fmt.Sprintf("child pid %s exited with code %s; want %d", e.Attr("child"), e.Attr("code"), code), eventLine(events, i))
+			return violate(i18n.M("child pid %s exited with code %s; want %d", e.Attr("child"), e.Attr("code"), code), eventLine(events, i))
 		}
 	}
 	return nil
@@ -214,7 +211,7 @@ func checkTraceMutex(events []mptrace.Event) *violation {
 		switch e.Kind {
 		case mptrace.Acquire:
 			if h, ok := holder[id]; ok && events[h].Pid != e.Pid {
-				return violate(fmt.Sprintf("%s acquired lock %s while %s still held it", who(e), id, who(&events[h])), eventLine(events, h), eventLine(events, i))
+				return violate(i18n.M("%s acquired lock %s while %s still held it", who(e), id, who(&events[h])), eventLine(events, h), eventLine(events, i))
 			}
 			holder[id] = i
 		case mptrace.Release:
@@ -245,7 +242,7 @@ func checkNoOrphans(r *Run) *violation {
 			}
 		}
 		if mainEnd >= 0 && e.Pid != events[mainEnd].Pid {
-			return violate(fmt.Sprintf("%s was still running after the main process ended", who(e)), eventLine(events, mainEnd), eventLine(events, i))
+			return violate(i18n.M("%s was still running after the main process ended", who(e)), eventLine(events, mainEnd), eventLine(events, i))
 		}
 	}
 	var left []int
@@ -257,7 +254,7 @@ func checkNoOrphans(r *Run) *violation {
 	}
 	slices.Sort(left)
 	e := &events[left[0]]
-	return violate(fmt.Sprintf("%s started %s (pid %s) but never joined it", who(e), e.Attr("name"), e.Attr("child")), eventLine(events, left[0]))
+	return violate(i18n.M("%s started %s (pid %s) but never joined it", who(e), e.Attr("name"), e.Attr("child")), eventLine(events, left[0]))
 }
 
 func checkTraceCount(events []mptrace.Event, sel selector, op Op, n int) *violation {
@@ -270,7 +267,7 @@ func checkTraceCount(events []mptrace.Event, sel selector, op Op, n int) *violat
 	if op.holds(float64(len(ls)), float64(n)) {
 		return nil
 	}
-	why := fmt.Sprintf("the trace has %s; want %s %d", plural(len(ls), "`"+sel.String()+"` event"), op.words(), n)
+	why := i18n.M("the trace has %s; want %s %d", i18n.Plural(len(ls), "%d `%s` event", "%d `%s` events", sel), op.words(), n)
 	if len(ls) > n {
 		return violate(why, ls[n:]...)
 	}
@@ -289,10 +286,10 @@ func checkTraceAfter(events []mptrace.Event, x, y selector) *violation {
 		}
 	}
 	if firstY < 0 {
-		return violate(fmt.Sprintf("the trace has no `%s` event", y))
+		return violate(i18n.M("the trace has no `%s` event", y))
 	}
 	if lastX > firstY {
-		return violate(fmt.Sprintf("%s: `%s` comes before %s: `%s`; it must come after every `%s`",
+		return violate(i18n.M("%s: `%s` comes before %s: `%s`; it must come after every `%s`",
 			who(&events[firstY]), y, who(&events[lastX]), x, x), eventLine(events, firstY), eventLine(events, lastX))
 	}
 	return nil
@@ -327,9 +324,12 @@ func checkTraceNames(lines []Line, re *regexp.Regexp, events []mptrace.Event) *v
 			continue
 		}
 		if started[k] == 0 {
-			return violate(fmt.Sprintf("%q is printed as a process name, but no child was started with that name; give the name to the process (p.Name) and print it from there", k), where[k])
+			return violate(i18n.M("%q is printed as a process name, but no child was started with that name", k), where[k])
 		}
-		return violate(fmt.Sprintf("a child was started with the name %q, but %s it", k, map[bool]string{true: "no line prints", false: "a different number of lines print"}[printed[k] == 0]))
+		if printed[k] == 0 {
+			return violate(i18n.M("a child was started with the name %q, but no line prints it", k))
+		}
+		return violate(i18n.M("a child was started with the name %q, but a different number of lines print it", k))
 	}
 	return nil
 }

@@ -33,13 +33,14 @@ type command struct {
 // Options shared by the checks of lines.
 var (
 	optMsg     = opt{"-m", "MSG", "the rule in words, shown when it breaks"}
+	optZh      = opt{"-zh", "MSG", "the rule in words in Chinese, shown instead of -m to a learner who reads Chinese"}
 	optWeight  = opt{"-weight", "N", "the rule's share of the exercise's points (default 1)"}
 	optStdout  = opt{"-stdout", "", "read standard output only"}
 	optStderr  = opt{"-stderr", "", "read standard error only"}
 	optFile    = opt{"-file", "FILE", "read FILE of the run's work directory instead of the output"}
 	optReplies = opt{"-replies", "", "read the replies the clients of the last serve got"}
-	lineOpts   = []opt{optMsg, optWeight, optStdout, optStderr, optFile, optReplies}
-	ruleOpts   = []opt{optMsg, optWeight}
+	lineOpts   = []opt{optMsg, optZh, optWeight, optStdout, optStderr, optFile, optReplies}
+	ruleOpts   = []opt{optMsg, optZh, optWeight}
 	codeOpt    = opt{"-code", "N|any", "the exit code every run must have (default 0)"}
 	timeoutOpt = opt{"-timeout", "D", "the time limit of each run, before scaling to the machine's load (default: the exercise's)"}
 )

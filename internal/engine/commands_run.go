@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/forklore/forklore/internal/mptrace"
 )
 
@@ -73,7 +74,7 @@ func prepareRun(c *call) (func(*state) error, error) {
 		if startErr != nil {
 			return startErr
 		}
-		return s.health(c, want, fmt.Sprintf("the program finishes within its time limit and exits with code %d", want.code))
+		return s.health(c, want, i18n.M("the program finishes within its time limit and exits with code %d", want.code))
 	}, nil
 }
 
@@ -86,7 +87,7 @@ var oom = regexp.MustCompile(`(runtime: out of memory|cannot allocate memory|Mem
 // health records the verdict on how each run ended: in time, with the
 // exit code wanted, with an honest trace, leaving no process behind, and
 // within its limits. Every failure here is a cause.
-func (s *state) health(c *call, want exitWant, desc string) error {
+func (s *state) health(c *call, want exitWant, desc i18n.Msg) error {
 	for _, r := range s.runs {
 		if r.Err != nil {
 			return fmt.Errorf("cannot start the program %q: %w", s.g.program[0], r.Err)
@@ -98,7 +99,7 @@ func (s *state) health(c *call, want exitWant, desc string) error {
 	return s.judge(c, desc, true, func(r *Run) (*violation, error) {
 		v := s.runFailure(c, r, want, hasOrphanRule)
 		if v != nil && r.Truncated {
-			v.why += fmt.Sprintf(" (its output was cut at %d bytes, or a line at %d)", maxOutput, maxLine)
+			v.why = i18n.M("%s (its output was cut at %d bytes, or a line at %d)", v.why, maxOutput, maxLine)
 		}
 		return v, nil
 	})
@@ -119,38 +120,38 @@ func (s *state) runFailure(c *call, r *Run, want exitWant, orphansChecked bool) 
 	}
 	switch {
 	case r.ShimDied != "":
-		return violate(fmt.Sprintf("the program killed the grader's process that started it (its parent: %s); a program must never signal its parent", r.ShimDied), last()...)
+		return violate(i18n.M("the program killed the grader's process that started it (its parent: %s); a program must never signal its parent", r.ShimDied), last()...)
 	case r.TimedOut:
-		why := fmt.Sprintf("the program did not finish within %v", r.Limit.Round(10*time.Millisecond))
-		if a := describeAlive(r); a != "" {
-			why += "; " + a
+		why := i18n.M("the program did not finish within %v", r.Limit.Round(10*time.Millisecond))
+		if a := describeAlive(r); !a.IsZero() {
+			why = i18n.M("%s; %s", why, a)
 		}
 		if len(tail) > 0 {
-			why += "; its last lines are shown below"
+			why = i18n.M("%s; its last lines are shown below", why)
 		} else {
-			why += "; it printed nothing"
+			why = i18n.M("%s; it printed nothing", why)
 		}
 		v := violate(why, last()...)
 		v.timeout, v.excerpt = true, append([]Line{}, tail...)
 		return v
 	case r.OOM || r.Code != 0 && slices.ContainsFunc(tail, func(l Line) bool { return oom.MatchString(l.Text) }):
-		return violate(fmt.Sprintf("the program exceeded the memory limit of %s", bytesText(s.g.p.Memory)), last()...)
+		return violate(i18n.M("the program exceeded the memory limit of %s", bytesText(s.g.p.Memory)), last()...)
 	case r.Code == -24: // SIGXCPU
-		return violate(fmt.Sprintf("a process of the program exceeded the CPU-time limit of %v", r.Limit.Round(10*time.Millisecond)), last()...)
+		return violate(i18n.M("a process of the program exceeded the CPU-time limit of %v", r.Limit.Round(10*time.Millisecond)), last()...)
 	case slices.ContainsFunc(r.Lines, func(l Line) bool { return strings.HasPrefix(l.Text, "WARNING: DATA RACE") }):
 		i := slices.IndexFunc(r.Lines, func(l Line) bool { return strings.HasPrefix(l.Text, "WARNING: DATA RACE") })
-		return violate("the race detector found a data race: two goroutines touch the same memory without synchronisation (the report below says where)", r.Lines[i:min(len(r.Lines), i+3)]...)
+		return violate(i18n.M("the race detector found a data race: two goroutines touch the same memory without synchronisation (the report below says where)"), r.Lines[i:min(len(r.Lines), i+3)]...)
 	case r.TraceErr != "":
-		return violate("the trace was tampered with: " + r.TraceErr)
+		return violate(i18n.M("the trace was tampered with: %s", r.TraceErr))
 	case c.Neg && r.Code == 0:
-		return violate("the program exited with code 0; it should fail", last()...)
+		return violate(i18n.M("the program exited with code 0; it should fail"), last()...)
 	case !c.Neg && !want.any && r.Code != want.code:
-		why := fmt.Sprintf("the program exited with code %d; want %d", r.Code, want.code)
+		why := i18n.M("the program exited with code %d; want %d", r.Code, want.code)
 		if r.Code < 0 {
-			why = fmt.Sprintf("the program was killed by signal %d; want exit code %d", -r.Code, want.code)
+			why = i18n.M("the program was killed by signal %d; want exit code %d", -r.Code, want.code)
 		}
 		if l, ok := crashLine(); ok {
-			return violate(why+": it crashed with `"+l.Text+"`", l)
+			return violate(i18n.M("%s: it crashed with `%s`", why, l.Text), l)
 		}
 		return violate(why, last()...)
 	case len(r.Strays) > 0 && !orphansChecked:

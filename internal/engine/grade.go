@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/forklore/forklore/internal/course"
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/forklore/forklore/internal/mptrace"
 	"golang.org/x/sync/errgroup"
 )
@@ -187,8 +188,8 @@ func (pr *Prepared) Grade(ctx context.Context, p Params) (*Verdict, error) {
 				ce.File = t.Source()
 			}
 			v.Status, v.Compile = Fail, ce
-			v.Checks = []Check{{Rule: "the program compiles", Command: "build", Status: Fail, Cause: true, Weight: 1,
-				Why: ce.Output, Pos: Pos{File: ce.File, Line: ce.Line}}}
+			v.Checks = []Check{{Rule: i18n.T(i18n.En, "the program compiles"), RuleZh: i18n.T(i18n.Zh, "the program compiles"),
+				Command: "build", Status: Fail, Cause: true, Weight: 1, Why: ce.Output, Pos: Pos{File: ce.File, Line: ce.Line}}}
 			v.Reproduce = "go build ./" + t.Package()
 			return v, nil
 		}
@@ -208,7 +209,7 @@ func (pr *Prepared) Grade(ctx context.Context, p Params) (*Verdict, error) {
 	v.Checks = s.checks
 	v.Status = Pass
 	if s.traceSkipped {
-		v.Notes = append(v.Notes, "the trace checks were skipped: the program wrote no mp trace (only mp programs do)")
+		v.addNote(i18n.M("the trace checks were skipped: the program wrote no mp trace (only mp programs do)"))
 	}
 	if h := v.Headline(); h != nil {
 		v.Status = h.Status

@@ -10,11 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/forklore/forklore/internal/mptrace"
 )
 
@@ -377,14 +377,14 @@ func processNames(events []mptrace.Event) map[int]string {
 }
 
 // describeAlive says which processes were still running at a timeout and,
-// from the trace, what each did last.
-func describeAlive(r *Run) string {
+// from the trace, what each did last; the zero Msg if none.
+func describeAlive(r *Run) i18n.Msg {
 	if len(r.Alive) == 0 {
-		return ""
+		return i18n.Msg{}
 	}
 	names := processNames(r.Events)
 	last := lastEvents(r.Events)
-	var parts []string
+	var parts []i18n.Msg
 	for _, p := range r.Alive {
 		s := fmt.Sprintf("pid %d", p.Pid)
 		if n, ok := names[p.Pid]; ok {
@@ -393,32 +393,33 @@ func describeAlive(r *Run) string {
 			s = fmt.Sprintf("%s (pid %d)", p.Comm, p.Pid)
 		}
 		if e, ok := last[p.Pid]; ok {
-			s += ", last traced: " + describeEvent(e)
+			parts = append(parts, i18n.M("%s, last traced: %s", s, describeEvent(e)))
+		} else {
+			parts = append(parts, i18n.M("%s", s))
 		}
-		parts = append(parts, s)
 	}
-	return "still running: " + strings.Join(parts, "; ")
+	return i18n.M("still running: %s", i18n.Join("; ", parts))
 }
 
 // describeEvent says an event in words.
-func describeEvent(e *mptrace.Event) string {
+func describeEvent(e *mptrace.Event) i18n.Msg {
 	switch e.Kind {
 	case mptrace.Block:
-		return "waiting in " + e.Attr("in")
+		return i18n.M("waiting in %s", e.Attr("in"))
 	case mptrace.Start:
-		return "started " + e.Attr("name")
+		return i18n.M("started %s", e.Attr("name"))
 	case mptrace.Join:
-		return "joined pid " + e.Attr("child")
+		return i18n.M("joined pid %s", e.Attr("child"))
 	case mptrace.Acquire, mptrace.Release, mptrace.Put, mptrace.Get, mptrace.Send, mptrace.Recv:
 		id := e.Attr("lock") + e.Attr("sem") + e.Attr("queue") + e.Attr("conn")
-		return e.Kind + " " + id
+		return i18n.M("%s %s", e.Kind, id)
 	}
 	var b bytes.Buffer
 	b.WriteString(e.Kind)
 	for _, a := range e.Attrs {
 		b.WriteString(" " + a.Key + "=" + a.Value)
 	}
-	return b.String()
+	return i18n.M("%s", b.String())
 }
 
 var subreaper sync.Once

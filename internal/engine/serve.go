@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // Conn is what one client saw of its connection to the server.
@@ -79,13 +81,13 @@ func prepareServe(c *call) (func(*state) error, error) {
 		if startErr != nil {
 			return startErr
 		}
-		if err := s.health(c, want, "the server starts, answers its clients and stops"); err != nil {
+		if err := s.health(c, want, i18n.M("the server starts, answers its clients and stops")); err != nil {
 			return err
 		}
-		return s.judge(c, "the server accepts connections", true, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("the server accepts connections"), true, func(r *Run) (*violation, error) {
 			for _, cn := range r.Conns {
 				if strings.HasPrefix(cn.Err, "cannot connect") || strings.HasPrefix(cn.Err, "still listening") {
-					return violate(fmt.Sprintf("client %d: %s", cn.Client, cn.Err)), nil
+					return violate(i18n.M("client %d: %s", cn.Client, cn.Err)), nil
 				}
 			}
 			return nil, nil
@@ -206,11 +208,11 @@ func prepareHeld(c *call) (func(*state) error, error) {
 		return nil, err
 	}
 	return func(s *state) error {
-		return s.judge(c, fmt.Sprintf("once its clients are gone, the server's own process holds %s %d of their connections", op.words(), n), false, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("once its clients are gone, the server's own process holds %s %d of their connections", op.words(), n), false, func(r *Run) (*violation, error) {
 			if r.Held < 0 || op.holds(float64(r.Held), float64(n)) {
 				return nil, nil
 			}
-			return violate(fmt.Sprintf("the server's main process still holds %s after every client closed its end; want %s %d (close the server's copy once a child has it)", plural(r.Held, "client connection"), op.words(), n)), nil
+			return violate(i18n.M("the server's main process still holds %s after every client closed its end; want %s %d", i18n.Plural(r.Held, "%d client connection", "%d client connections"), op.words(), n)), nil
 		})
 	}, nil
 }
@@ -323,7 +325,7 @@ func prepareReplies(c *call) (func(*state) error, error) {
 		if !s.served {
 			return c.errorf("no serve to check; put a serve command before it")
 		}
-		return s.judge(c, fmt.Sprintf("every reply matches `%s`", tmpl), false, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("every reply matches `%s`", tmpl), false, func(r *Run) (*violation, error) {
 			return checkReplies(r.Conns, tmpl), nil
 		})
 	}, nil
@@ -334,9 +336,9 @@ func checkReplies(conns []Conn, tmpl string) *violation {
 	for _, c := range conns {
 		for i, sent := range c.Sent {
 			if i >= len(c.Replies) {
-				why := fmt.Sprintf("client %d sent %q but got no reply", c.Client, sent)
+				why := i18n.M("client %d sent %q but got no reply", c.Client, sent)
 				if c.Err != "" {
-					why += ": " + c.Err
+					why = i18n.M("%s: %s", why, c.Err)
 				}
 				return violate(why)
 			}
@@ -344,7 +346,7 @@ func checkReplies(conns []Conn, tmpl string) *violation {
 			re := regexp.MustCompile(strings.NewReplacer("{sent}", regexp.QuoteMeta(sent), "{SENT}", regexp.QuoteMeta(strings.ToUpper(sent))).Replace(tmpl))
 			if !re.MatchString(c.Replies[i]) {
 				l := Line{N: n, Stream: Stdout, Text: c.Replies[i]}
-				return violate(fmt.Sprintf("client %d sent %q and got reply %q, which does not match `%s`", c.Client, sent, c.Replies[i], re), l)
+				return violate(i18n.M("client %d sent %q and got reply %q, which does not match `%s`", c.Client, sent, c.Replies[i], re), l)
 			}
 		}
 	}
@@ -384,12 +386,12 @@ func prepareOverlap(c *call) (func(*state) error, error) {
 		if !s.served {
 			return c.errorf("no serve to check; put a serve command before it")
 		}
-		return s.judge(c, fmt.Sprintf("%s %d connections are served at once", op.words(), n), false, func(r *Run) (*violation, error) {
+		return s.judge(c, i18n.M("%s %d connections are served at once", op.words(), n), false, func(r *Run) (*violation, error) {
 			got := served(r.Conns)
 			if op.holds(float64(got), float64(n)) {
 				return nil, nil
 			}
-			return violate(fmt.Sprintf("at most %d connections were served at once; want %s %d", got, op.words(), n)), nil
+			return violate(i18n.M("at most %d connections were served at once; want %s %d", got, op.words(), n)), nil
 		})
 	}, nil
 }

@@ -1,10 +1,11 @@
 package engine
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // state is one grading's progress through its script.
@@ -23,27 +24,33 @@ type state struct {
 // violation says why one run broke a rule. skip, if set, means the rule
 // does not apply to this run, and why.
 type violation struct {
-	why     string
+	why     i18n.Msg
 	lines   []Line
-	skip    string
+	skip    i18n.Msg
 	timeout bool   // the run did not finish in time
 	excerpt []Line // what to show instead of the lines the check read
 	file    string // the source file the lines are from, if not the output
 }
 
-func violate(why string, lines ...Line) *violation {
+func violate(why i18n.Msg, lines ...Line) *violation {
 	return &violation{why: why, lines: lines[:min(len(lines), 3)]}
 }
 
-// rule returns the rule's words: -m, else the phase comment, else desc.
-func (c *call) rule(desc string) string {
-	if m, ok := c.opts["-m"]; ok {
-		return m
-	}
+// rule returns the rule's words in English and in Chinese: -m and -zh;
+// else the phase comment, which is English only, and the generated
+// description in Chinese; else the generated description.
+func (c *call) rule(desc i18n.Msg) (en, zh string) {
+	en, zh = desc.In(i18n.En), desc.In(i18n.Zh)
 	if c.Phase != "" {
-		return c.Phase
+		en = c.Phase
 	}
-	return desc
+	if m, ok := c.opts["-m"]; ok {
+		en, zh = m, m
+	}
+	if m, ok := c.opts["-zh"]; ok {
+		zh = m
+	}
+	return en, zh
 }
 
 // linesOf returns what a check with the call's options reads from run r.
@@ -83,17 +90,18 @@ func selectLines(all []Line, st Stream) []Line {
 
 // judge applies f to every run (under sometimes, to any run) and records
 // the rule's verdict. cause marks a rule whose failure explains others.
-func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violation, error)) error {
+func (s *state) judge(c *call, desc i18n.Msg, cause bool, f func(r *Run) (*violation, error)) error {
 	if len(s.runs) == 0 {
 		return c.errorf("no run to check; put a run or serve command before it")
 	}
 	if c.has("-replies") && !s.served {
 		return c.errorf("-replies needs a serve command before it")
 	}
-	ch := Check{Rule: c.rule(desc), Command: c.cmd.name, Pos: c.Pos, Status: Pass, Cause: cause, Weight: c.weight()}
+	ch := Check{Command: c.cmd.name, Pos: c.Pos, Status: Pass, Cause: cause, Weight: c.weight()}
+	ch.Rule, ch.RuleZh = c.rule(desc)
 	if c.sometimes && len(s.runs) < 2 {
 		ch.Status = Skip
-		ch.Notes = append(ch.Notes, fmt.Sprintf("sometimes %s needs more than one run; grade with -n 2 or more", c.cmd.name))
+		ch.addNote(i18n.M("sometimes %s needs more than one run; grade with -n 2 or more", c.cmd.name))
 		s.record(ch, nil)
 		return nil
 	}
@@ -104,7 +112,7 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 	if c.cmd.check && !c.has("-replies") && !c.has("-file") && c.cmd.name != "overlap" {
 		for _, r := range s.runs {
 			if r.Truncated {
-				ch.Notes = append(ch.Notes, fmt.Sprintf("run %d's output was cut (more than %d bytes in all, or a line longer than %d): this rule read only what was kept", r.Index+1, maxOutput, maxLine))
+				ch.addNote(i18n.M("run %d's output was cut (more than %d bytes in all, or a line longer than %d): this rule read only what was kept", r.Index+1, maxOutput, maxLine))
 				break
 			}
 		}
@@ -118,7 +126,7 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 		case v == nil:
 			held++
 			continue
-		case v.skip != "":
+		case !v.skip.IsZero():
 			skipped++
 			if first == nil {
 				first, firstRun = v, r
@@ -126,7 +134,7 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 			continue
 		}
 		failedRuns = append(failedRuns, k)
-		if first == nil || first.skip != "" {
+		if first == nil || !first.skip.IsZero() {
 			first, firstRun = v, r
 		}
 	}
@@ -136,7 +144,7 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 		return nil
 	case len(failedRuns) == 0:
 		ch.Status = Skip
-		ch.Why = first.skip
+		ch.setWhy(first.skip)
 		s.record(ch, nil)
 		return nil
 	}
@@ -146,10 +154,10 @@ func (s *state) judge(c *call, desc string, cause bool, f func(r *Run) (*violati
 	}
 	ch.Run, ch.Seed = firstRun.Index+1, firstRun.Seed
 	ch.Lines = first.lines
-	ch.Why = first.why
+	ch.setWhy(first.why)
 	ch.In = first.file
 	if c.sometimes {
-		ch.Why = fmt.Sprintf("this never happened in any of the %d runs; for example, in run %d: %s", len(s.runs), firstRun.Index+1, first.why)
+		ch.setWhy(i18n.M("this never happened in any of the %d runs; for example, in run %d: %s", len(s.runs), firstRun.Index+1, first.why))
 		failedRuns = allRuns(len(s.runs))
 	}
 	if first.excerpt != nil {

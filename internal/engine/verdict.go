@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/forklore/forklore/internal/course"
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // Status is the verdict of a check or of a whole grading.
@@ -46,10 +47,12 @@ type Pos struct {
 // Check is the verdict of one rule.
 type Check struct {
 	Rule    string // the rule in words: its -m, else its phase comment, else generated
+	RuleZh  string // the rule in Chinese: its -zh, else generated
 	Command string // the command that states it, as in "before"
 	Pos     Pos
 	Status  Status
 	Why     string // why it failed or was skipped, without the run
+	WhyZh   string // Why in Chinese
 	Lines   []Line // the offending lines (at most three)
 	Excerpt []Line // the output around them
 	In      string // where Lines and Excerpt are from: "" for the output, TraceFile, or a source file
@@ -64,11 +67,42 @@ type Check struct {
 	// finding of its own.
 	Consequence bool
 	Notes       []string // why it was skipped, what was cut
+	NotesZh     []string // Notes in Chinese, one for one
 	Weight      int      // the rule's share of the exercise's points; 1 unless -weight
 }
 
 // TraceFile is Check.In for lines quoted from the mp trace.
 const TraceFile = "(trace)"
+
+// RuleIn returns the rule in words in lang ("zh", else English).
+func (c *Check) RuleIn(lang string) string { return pick(lang, c.Rule, c.RuleZh) }
+
+// WhyIn returns why the check failed or was skipped, in lang.
+func (c *Check) WhyIn(lang string) string { return pick(lang, c.Why, c.WhyZh) }
+
+// NotesIn returns the check's notes in lang.
+func (c *Check) NotesIn(lang string) []string { return pickAll(lang, c.Notes, c.NotesZh) }
+
+func (c *Check) setWhy(m i18n.Msg) { c.Why, c.WhyZh = m.In(i18n.En), m.In(i18n.Zh) }
+
+func (c *Check) addNote(m i18n.Msg) {
+	c.Notes, c.NotesZh = append(c.Notes, m.In(i18n.En)), append(c.NotesZh, m.In(i18n.Zh))
+}
+
+// pick returns zh for Chinese when there is one, else en.
+func pick(lang, en, zh string) string {
+	if lang == i18n.Zh && zh != "" {
+		return zh
+	}
+	return en
+}
+
+func pickAll(lang string, en, zh []string) []string {
+	if lang == i18n.Zh && len(zh) == len(en) {
+		return zh
+	}
+	return en
+}
 
 // Failed reports whether the check did not pass or skip.
 func (c *Check) Failed() bool { return c.Status == Fail || c.Status == Timeout }
@@ -105,6 +139,14 @@ type Verdict struct {
 	// perturbation (not the operating system's scheduling).
 	Reproduce string
 	Notes     []string // said once per grading, as "the trace was skipped"
+	NotesZh   []string // Notes in Chinese, one for one
+}
+
+// NotesIn returns the verdict's notes in lang.
+func (v *Verdict) NotesIn(lang string) []string { return pickAll(lang, v.Notes, v.NotesZh) }
+
+func (v *Verdict) addNote(m i18n.Msg) {
+	v.Notes, v.NotesZh = append(v.Notes, m.In(i18n.En)), append(v.NotesZh, m.In(i18n.Zh))
 }
 
 // Headline returns the failure to show first: the first cause, else the

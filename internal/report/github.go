@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // GitHub writes a GitHub Actions error annotation for each failure, on the
@@ -15,7 +17,7 @@ func GitHub(w io.Writer, rs []Result) {
 	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 	for i := range rs {
 		r := &rs[i]
-		if r.Status() == "pass" {
+		if r.Status() == "pass" || r.NotStarted {
 			continue
 		}
 		file, line, title, msg := r.Target.Source(), 1, r.Target.Label(), ""
@@ -25,7 +27,7 @@ func GitHub(w io.Writer, rs []Result) {
 			v := r.Verdict
 			h := v.Headline()
 			title += ": " + h.Rule
-			msg = why(v, h)
+			msg = why(i18n.En, v, h)
 			if v.Compile != nil {
 				file, line = v.Compile.File, v.Compile.Line
 			}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/forklore/forklore/internal/engine"
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // The -json report, documented in docs/grade-json.md; keep them in step.
@@ -60,6 +61,11 @@ func JSON(w io.Writer, rs []Result, seed uint64, runs int, s Scoring) error {
 		e := jsonExercise{Name: r.Target.Name, Path: r.Target.Package(), Script: r.Target.Rules, Status: r.Status(),
 			Tests: []jsonTest{}}
 		e.Score, e.MaxScore = s.Score(r)
+		if r.NotStarted {
+			e.Message = "not started: the stub as shipped"
+			top.Exercises = append(top.Exercises, e)
+			continue
+		}
 		if r.Err != nil {
 			e.Message = Clean(r.Err.Error())
 			if top.Message == "" {
@@ -71,7 +77,7 @@ func JSON(w io.Writer, rs []Result, seed uint64, runs int, s Scoring) error {
 		v := r.Verdict
 		e.Reproduce, e.Timeline = v.Reproduce, r.Timeline
 		if h := v.Headline(); h != nil {
-			e.Message = Clean(h.Rule + ": " + why(v, h))
+			e.Message = Clean(h.Rule + ": " + why(i18n.En, v, h))
 			if top.Message == "" {
 				top.Message = Clean(r.Target.Label() + ": " + h.Rule)
 			}
@@ -80,7 +86,7 @@ func JSON(w io.Writer, rs []Result, seed uint64, runs int, s Scoring) error {
 			c := &v.Checks[j]
 			msg := c.Why
 			if c.Failed() {
-				msg = why(v, c)
+				msg = why(i18n.En, v, c)
 			}
 			if len(c.Notes) > 0 {
 				msg = strings.TrimPrefix(msg+"; "+strings.Join(c.Notes, "; "), "; ")

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/forklore/forklore/internal/engine"
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 type (
@@ -48,7 +49,10 @@ func JUnit(w io.Writer, rs []Result) error {
 	for i := range rs {
 		r := &rs[i]
 		s := junitSuite{Name: r.Target.Label()}
-		if r.Err != nil {
+		if r.NotStarted {
+			s.Cases = []junitCase{{Class: r.Target.Label(), Name: "not started", Failure: &junitMessage{Message: "not started: the stub as shipped"}}}
+			s.Failures = 1
+		} else if r.Err != nil {
 			s.Cases = []junitCase{{Class: r.Target.Label(), Name: "grading", Error: &junitMessage{Message: Clean(r.Err.Error())}}}
 			s.Errors = 1
 		} else {
@@ -57,7 +61,7 @@ func JUnit(w io.Writer, rs []Result) error {
 			for j := range v.Checks {
 				c := &v.Checks[j]
 				jc := junitCase{Class: r.Target.Label(), Name: Clean(c.Rule), Time: s.Time / float64(len(v.Checks))}
-				m := &junitMessage{Message: Clean(why(v, c)), Text: excerpt(c)}
+				m := &junitMessage{Message: Clean(why(i18n.En, v, c)), Text: excerpt(c)}
 				switch c.Status {
 				case engine.Fail, engine.Timeout:
 					jc.Failure = m

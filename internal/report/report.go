@@ -14,6 +14,7 @@ import (
 
 	"github.com/forklore/forklore/internal/course"
 	"github.com/forklore/forklore/internal/engine"
+	"github.com/forklore/forklore/internal/i18n"
 )
 
 // Result is one target's outcome: a verdict, or the error that kept
@@ -25,10 +26,18 @@ type Result struct {
 	// Timeline is the file that draws the failing run (package
 	// timeline), as the person would type its path; empty if none.
 	Timeline string
+	// NotStarted marks the learner's stub as shipped, not graded: it
+	// fails until the learner completes it, and saying which rule it
+	// breaks first would give away what the README has not yet taught.
+	NotStarted bool
 }
 
-// Status returns the result's status; error when grading could not judge.
+// Status returns the result's status: fail for a stub not started, error
+// when grading could not judge.
 func (r *Result) Status() engine.Status {
+	if r.NotStarted {
+		return engine.Fail
+	}
 	if r.Err != nil || r.Verdict == nil {
 		return engine.Error
 	}
@@ -85,12 +94,12 @@ func Clean(s string) string {
 }
 
 // why says a failed check's reason with its run, as "run 3 of 20 (seed
-// 42): ...".
-func why(v *engine.Verdict, c *engine.Check) string {
+// 42): ...", in lang.
+func why(lang string, v *engine.Verdict, c *engine.Check) string {
 	if c.Run == 0 {
-		return c.Why
+		return c.WhyIn(lang)
 	}
-	return fmt.Sprintf("run %d of %d (seed %d): %s", c.Run, v.Runs, c.Seed, c.Why)
+	return i18n.T(lang, "run %d of %d (seed %d): %s", c.Run, v.Runs, c.Seed, c.WhyIn(lang))
 }
 
 // excerpt formats a check's output excerpt, > marking the offending lines.
@@ -140,26 +149,33 @@ func nextStep(r *Result, lang string) string {
 	if r.Err != nil {
 		var se *engine.ScriptError
 		if errors.As(r.Err, &se) {
-			return tr(lang, "next: the rules are broken, not your program: the exercise's author must fix %s:%d", se.Pos.File, se.Pos.Line)
+			return i18n.T(lang, "next: the rules are broken, not your program: the exercise's author must fix %s:%d", se.Pos.File, se.Pos.Line)
 		}
-		return tr(lang, "next: grading could not judge this program; fix what the message names, then run `%s` again", gradeCommand(t))
+		return i18n.T(lang, "next: grading could not judge this program; fix what the message names, then run `%s` again", gradeCommand(t))
+	}
+	if r.NotStarted {
+		return i18n.T(lang, "next: read %s, complete %s at its // TODO marks, then run `%s` (it regrades on every save)", readme(t, lang), t.Stub(), "go run ./cmd/grade watch "+t.Name[:2])
 	}
 	v := r.Verdict
 	if v.Compile != nil {
-		return tr(lang, "next: fix %s:%d, then run `%s` again", v.Compile.File, v.Compile.Line, gradeCommand(t))
+		return i18n.T(lang, "next: fix %s:%d, then run `%s` again", v.Compile.File, v.Compile.Line, gradeCommand(t))
 	}
 	if t.Kind == course.Mistake {
-		return tr(lang, "next: this known-wrong program fails as it must when its failure names %q", t.Wrong.Breaks)
+		return i18n.T(lang, "next: this known-wrong program fails as it must when its failure names %q", t.Wrong.Breaks)
 	}
-	s := tr(lang, "next: edit %s, then run `%s` again", t.Source(), gradeCommand(t))
+	s := i18n.T(lang, "next: edit %s, then run `%s` again", t.Source(), gradeCommand(t))
 	if t.Kind == course.Learner {
-		readme := t.Dir + "/README.md"
-		if lang == "zh" {
-			readme = t.Dir + "/README.zh.md"
-		}
-		s += tr(lang, " (the task is in %s)", readme)
+		s += i18n.T(lang, " (the task is in %s)", readme(t, lang))
 	}
 	return s
+}
+
+// readme returns the exercise's README in lang.
+func readme(t course.Target, lang string) string {
+	if lang == i18n.Zh {
+		return t.Dir + "/README.zh.md"
+	}
+	return t.Dir + "/README.md"
 }
 
 // gradeCommand is the command that grades the target again.
