@@ -17,15 +17,35 @@ import (
 	"github.com/forklore/forklore"
 	"github.com/forklore/forklore/internal/course"
 	"github.com/forklore/forklore/internal/engine"
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/forklore/forklore/internal/report"
+	"github.com/forklore/forklore/internal/study"
 )
 
 const usageText = `usage: grade [flags] [exercises]
+       grade list | watch | hint | reset | solution | try  (each with -h)
 
-grade builds each exercise, runs it many times with a perturbed schedule,
-and checks its rules in every run. Exercises are named as folders
-(./exercises/01-start-target), by number (1) or name (01-start-target);
-./exercises/... or no argument grades them all.
+With no exercise and no flag but -lang, grade shows where you stand: how
+many exercises are done, the one to do now, and what to do next.
+
+With exercises, grade builds each, runs it many times with a perturbed
+schedule, and checks its rules in every run. Exercises are named as
+folders (./exercises/01-start-target), by number (1) or name
+(01-start-target); ./exercises/... grades them all, and a flag with no
+exercise (as grade -json) too. A stub you have not changed is reported as
+not started without being graded, unless it is the one exercise named.
+
+Subcommands:
+  list               every exercise, its chapter and status
+  watch [EXERCISE]   regrade on every save; q or Ctrl-C stops
+  hint EXERCISE      one more hint each time
+  reset EXERCISE     restore the stub (your file is backed up first)
+  solution EXERCISE  the reference solution beside yours, after a pass
+  try EXERCISE       run your program by hand, as the grader runs it
+
+Exit codes: 0 all pass, 1 some fail, 2 bad usage or input (go run turns
+every non-zero code into 1: build the grader to see 2, as in
+go build -o grade ./cmd/grade && ./grade ./exercises/...).
 
 Flags:
 `
@@ -43,6 +63,7 @@ type options struct {
 	verbose   bool
 	rules     string
 	parallel  int
+	lang      string
 }
 
 // exitCode for a grading stopped by a signal, as a shell reports it.
@@ -65,7 +86,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return sub(args[1:], stdout, stderr)
 		}
 	}
+	if home, lang := isHome(args); home {
+		return homeCmd(lang, stdout, stderr)
+	}
 	return gradeCmd(args, stdout, stderr)
+}
+
+// isHome reports whether args ask for the home screen: nothing, or only
+// -lang; and the language asked for.
+func isHome(args []string) (bool, string) {
+	switch {
+	case len(args) == 0:
+		return true, ""
+	case len(args) == 2 && (args[0] == "-lang" || args[0] == "--lang"):
+		return true, args[1]
+	case len(args) == 1 && (strings.HasPrefix(args[0], "-lang=") || strings.HasPrefix(args[0], "--lang=")):
+		_, v, _ := strings.Cut(args[0], "=")
+		return true, v
+	}
+	return false, ""
 }
 
 // gradeCmd grades the exercises named on the command line.
@@ -88,6 +127,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	teach := teacherFlags(fs)
 	pics := timelineFlags(fs)
 	fs.IntVar(&o.parallel, "j", 0, "runs at once (default: one per CPU)")
+	fs.StringVar(&o.lang, "lang", "", "language of the messages: en or zh (default: from LC_ALL, LC_MESSAGES or LANG)")
 	help := false
 	fs.Usage = func() {
 		w := stderr
@@ -119,6 +159,10 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.timeout < 0 {
 		return fail("-timeout must be positive, as in -timeout 10s")
+	}
+	lang, err := i18n.Detect(o.lang, os.Getenv)
+	if err != nil {
+		return fail("%v", err)
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -194,12 +238,38 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	text := &report.Text{W: stdout, Colour: colour(stdout), Verbose: o.verbose}
+	text := &report.Text{W: stdout, Lang: lang, Colour: colour(stdout), Verbose: o.verbose}
+	var pr *progress
+	if !o.json {
+		pr = newProgress(stdout, lang)
+	}
+	s := &session{c: c, book: study.Open(c), lang: lang, cwd: cwd, stdout: stdout, stderr: stderr}
 	var results []report.Result
 	for i, t := range targets {
+		if t.Kind == course.Learner && len(targets) > 1 && !o.cmdSet {
+			if untouched, _ := c.Untouched(t.Exercise); untouched {
+				r := report.Result{Target: t, NotStarted: true}
+				results = append(results, r)
+				if !o.json {
+					text.Line(&r)
+				}
+				continue
+			}
+		}
 		v, err := (*engine.Verdict)(nil), prepErrs[i]
 		if err == nil {
-			v, err = prepared[i].Grade(ctx, p)
+			if t.Kind == course.Learner && !o.cmdSet && o.rules == "" {
+				v, err = s.gradeLearner(ctx, prepared[i], p, pr)
+			} else {
+				if pr != nil {
+					pr.begin(t.Label(), runsOf(prepared[i], p.Runs))
+					p.Progress = pr.update
+				}
+				v, err = prepared[i].Grade(ctx, p)
+				if pr != nil {
+					pr.end()
+				}
+			}
 		}
 		if ctx.Err() != nil {
 			fmt.Fprintf(stderr, "grade: stopped; every program it started was killed and its files removed\n")

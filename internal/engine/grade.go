@@ -135,6 +135,21 @@ func Prepare(c *course.Course, t course.Target) (*Prepared, error) {
 	return pr, nil
 }
 
+// Target returns the target the rules were prepared for.
+func (pr *Prepared) Target() course.Target { return pr.t }
+
+// Commands returns how many run or serve commands the rules have: a
+// grading makes Params.Runs runs for each (fewer after a timeout).
+func (pr *Prepared) Commands() int {
+	n := 0
+	for _, st := range pr.script.Stmts {
+		if st.Name == "run" || st.Name == "serve" {
+			n++
+		}
+	}
+	return n
+}
+
 // Grade prepares the target and grades it; see Prepared.Grade.
 func Grade(ctx context.Context, c *course.Course, t course.Target, p Params) (*Verdict, error) {
 	pr, err := Prepare(c, t)
