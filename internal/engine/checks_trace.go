@@ -165,7 +165,7 @@ func strayViolation(r *Run) *violation {
 	for _, p := range r.Strays {
 		names = append(names, p.String())
 	}
-	return violate(i18n.Plural(len(r.Strays), "%d process outlived the program (the grader killed it): %s", "%d processes outlived the program (the grader killed them): %s", strings.Join(names, ", ")))
+	return violate(i18n.Plural(len(r.Strays), "%d process outlived the program (the grader killed them): %s", "%d processes outlived the program (the grader killed them): %s", strings.Join(names, ", ")))
 }
 
 // eventLine quotes an event as a line, numbered by its place in the trace.
