@@ -191,4 +191,17 @@ var zh = map[string]string{
 	"status": "状态",
 	"try takes one exercise, as in `go run ./cmd/grade try 09`":             "try 需要指定一个练习，例如 `go run ./cmd/grade try 09`",
 	"watch takes at most one exercise, as in `go run ./cmd/grade watch 05`": "watch 最多只能指定一个练习，例如 `go run ./cmd/grade watch 05`",
+	// Checks of the source and of what a server holds.
+	"%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)": "%s:%d：%s 返回的错误被丢掉了；请检查它（if err := ...; err != nil）",
+	"source (%s):": "源代码（%s）：",
+	"the server's main process still holds %s after every client closed its end; want %s %d": "每个客户端都关闭了自己那一端之后，服务端主进程仍持有%s；应为%s %d 个",
+	"%s:%d: %s calls %s in a loop": "%s:%d：%s 在循环里调用了 %s",
+	"%s:%d: %s calls %s":           "%s:%d：%s 调用了 %s",
+	"%d client connection":         " %d 个客户端连接",
+	"%d client connections":        " %d 个客户端连接",
+	"once its clients are gone, the server's own process holds %s %d of their connections": "客户端都离开之后，服务端自己的进程持有它们的连接%s %d 个",
+	"%s calls %s once, not in a loop":                         "%s 只调用一次 %s，不在循环里调用",
+	"the program is not Go source the grader built":           "这个程序不是评分器编译的 Go 源代码",
+	"%s calls no %s":                                          "%s 不调用 %s",
+	"the error that %s returns is checked, never thrown away": "%s 返回的错误都被检查了，从不丢弃",
 }
