@@ -283,6 +283,11 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 		results = append(results, r)
 		if !o.json {
 			text.Line(&r)
+			if t.Kind == course.Learner && len(targets) == 1 && !o.cmdSet && r.Status() != engine.Pass {
+				if untouched, _ := c.Untouched(t.Exercise); untouched {
+					fmt.Fprintf(stdout, "    %s\n", i18n.T(lang, "this is the stub as shipped: it fails until you complete it, as expected"))
+				}
+			}
 		}
 	}
 	if o.json {

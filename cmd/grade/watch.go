@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -62,6 +63,9 @@ func watchCmd(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 1 {
 		var err error
 		if e, err = s.exercise(fs.Arg(0)); err != nil {
+			if gone := s.goneFolder(fs.Arg(0)); gone != "" {
+				return s.fail(i18n.T(s.lang, "%s is gone: there is nothing to watch; restore it from your copy of the course (git checkout -- %s, or unpack the download again)", gone, gone))
+			}
 			return s.fail(err.Error())
 		}
 	} else {
@@ -96,6 +100,24 @@ func (s *session) folderProblem(e *course.Exercise) string {
 		return i18n.T(s.lang, "%s is not a folder; restore it from your copy of the course", e.Dir)
 	case !writable(dir):
 		return i18n.T(s.lang, "%s is read-only: you could not save your work there; make it writable (chmod -R u+w %s) or work in a copy of the course that you own", e.Dir, e.Dir)
+	}
+	return ""
+}
+
+// goneFolder returns the folder of the exercise arg names when the
+// course has its rules but not its folder any more, else "".
+func (s *session) goneFolder(arg string) string {
+	files, _ := filepath.Glob(filepath.Join(s.c.Root, "testdata", "scripts", "[0-9][0-9]-*.txtar"))
+	n, numErr := strconv.Atoi(arg)
+	arg = strings.TrimPrefix(strings.TrimSuffix(filepath.ToSlash(arg), "/"), "./")
+	arg = strings.TrimPrefix(arg, "exercises/")
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".txtar")
+		if name == arg || numErr == nil && name[:2] == fmt.Sprintf("%02d", n) || strings.HasPrefix(name, arg) {
+			if _, err := os.Stat(filepath.Join(s.c.Root, "exercises", name)); err != nil {
+				return "exercises/" + name
+			}
+		}
 	}
 	return ""
 }

@@ -200,8 +200,9 @@ var zh = map[string]string{
 	"%d client connection":         " %d 个客户端连接",
 	"%d client connections":        " %d 个客户端连接",
 	"once its clients are gone, the server's own process holds %s %d of their connections": "客户端都离开之后，服务端自己的进程持有它们的连接%s %d 个",
-	"%s calls %s once, not in a loop":                         "%s 只调用一次 %s，不在循环里调用",
-	"the program is not Go source the grader built":           "这个程序不是评分器编译的 Go 源代码",
-	"%s calls no %s":                                          "%s 不调用 %s",
-	"the error that %s returns is checked, never thrown away": "%s 返回的错误都被检查了，从不丢弃",
+	"%s calls %s once, not in a loop":                                          "%s 只调用一次 %s，不在循环里调用",
+	"the program is not Go source the grader built":                            "这个程序不是评分器编译的 Go 源代码",
+	"%s calls no %s":                                                           "%s 不调用 %s",
+	"the error that %s returns is checked, never thrown away":                  "%s 返回的错误都被检查了，从不丢弃",
+	"this is the stub as shipped: it fails until you complete it, as expected": "这是发放时的初始代码：在你补全之前它不会通过，这是正常的",
 }
