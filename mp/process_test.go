@@ -491,7 +491,7 @@ func TestBadTargetsAndArguments(t *testing.T) {
 		{"not a target", 42, nil, nil, "a int cannot be a target"},
 		{"nil", nil, nil, nil, "the target is nil"},
 		{"too few arguments", reportPid, nil, nil, "takes 1 arguments (*os.File), got 0"},
-		{"wrong type", setGlobal, []any{os.Stdout, "x"}, nil, "argument 2 of github.com/forklore/forklore/mp_test.setGlobal is a string, but the parameter is a int"},
+		{"wrong type", setGlobal, []any{os.Stdout, "x"}, nil, "argument 2 of github.com/forklore/forklore/mp_test.setGlobal has type string, but the parameter has type int"},
 		{"channel", blockOnChan, []any{make(chan int)}, nil, "a channel connects goroutines of one process only"},
 		{"function inside any", reportArgs, []any{os.Stdout, payload{Any: noop}, []byte(nil), 1}, nil, "functions do not cross process boundaries"},
 		{"unregistered type inside any", reportArgs, []any{os.Stdout, payload{Any: struct{ Z int }{}}, []byte(nil), 1}, nil, "call mp.Register"},

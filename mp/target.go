@@ -243,7 +243,7 @@ func argsFor(fn reflect.Value, args []any) ([]reflect.Value, error) {
 				vals[i] = reflect.Zero(want)
 				continue
 			}
-			return nil, fmt.Errorf("mp: argument %d of %s is nil, but the parameter is a %s", i+1, name, want)
+			return nil, fmt.Errorf("mp: argument %d of %s is nil, but the parameter has type %s", i+1, name, want)
 		}
 		v := reflect.ValueOf(a)
 		switch {
@@ -253,7 +253,7 @@ func argsFor(fn reflect.Value, args []any) ([]reflect.Value, error) {
 		case isNumber(v.Type()) && isNumber(want):
 			vals[i] = v.Convert(want)
 		default:
-			return nil, fmt.Errorf("mp: argument %d of %s is a %s, but the parameter is a %s", i+1, name, v.Type(), want)
+			return nil, fmt.Errorf("mp: argument %d of %s has type %s, but the parameter has type %s", i+1, name, v.Type(), want)
 		}
 	}
 	return vals, nil
