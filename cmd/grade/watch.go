@@ -163,7 +163,6 @@ func (w *watch) loop() int {
 	var cancel context.CancelFunc = func() {}
 	defer func() { cancel() }()
 	done := make(chan outcome, 1)
-	grading := false
 	pr := newProgress(s.stdout, s.lang)
 	start := func() {
 		cancel()
@@ -171,7 +170,6 @@ func (w *watch) loop() int {
 		ctx, cancel = context.WithCancel(context.Background())
 		w.graded, _ = s.book.Key(w.e)
 		w.header()
-		grading = true
 		e := w.e
 		if pr == nil {
 			fmt.Fprintln(s.stdout, i18n.T(s.lang, "grading %s…", e.Name))
@@ -216,9 +214,18 @@ func (w *watch) loop() int {
 			timer = time.After(debounce)
 		case <-timer:
 			timer = nil
-			if key, err := s.book.Key(w.e); err == nil && key != w.graded {
-				start()
+			key, err := s.book.Key(w.e)
+			if err != nil || key == w.graded {
+				continue
 			}
+			if untouched, _ := s.c.Untouched(w.e); untouched {
+				// Saved back to the stub as shipped: nothing to grade.
+				cancel()
+				w.graded = key
+				show()
+				continue
+			}
+			start()
 		case <-fw.gone:
 			cancel()
 			if pr != nil {
@@ -246,7 +253,6 @@ func (w *watch) loop() int {
 			fmt.Fprintln(s.stdout, i18n.T(s.lang, "grade watch: stopped"))
 			return 130
 		case o := <-done:
-			grading = false
 			if o.e != w.e {
 				continue
 			}
@@ -284,7 +290,6 @@ func (w *watch) loop() int {
 				w.footer()
 			}
 		}
-		_ = grading
 	}
 }
 
