@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -18,22 +19,12 @@ the first nudges, the last nearly tells. It remembers how many it showed
 `
 
 func hintCmd(args []string, stdout, stderr io.Writer) int {
-	var lang string
-	fs := newFlags("hint", hintUsage, &lang, stdout, stderr)
-	forget := fs.Bool("reset", false, "forget the hints shown, and show none")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	var forget *bool
+	s, e, _, code := exerciseCmd("hint", hintUsage, args, false, stdout, stderr, func(fs *flag.FlagSet) {
+		forget = fs.Bool("reset", false, "forget the hints shown, and show none")
+	})
+	if code >= 0 {
 		return code
-	}
-	s, code := openSession(lang, stdout, stderr)
-	if s == nil {
-		return code
-	}
-	if fs.NArg() != 1 {
-		return s.fail(i18n.T(s.lang, "hint takes one exercise, as in `go run ./cmd/grade hint 05`"))
-	}
-	e, err := s.exercise(fs.Arg(0))
-	if err != nil {
-		return s.fail(err.Error())
 	}
 	if *forget {
 		if err := s.book.SetHintsShown(e, 0); err != nil {

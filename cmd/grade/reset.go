@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,22 +27,12 @@ func resetCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func resetWith(stdin io.Reader, args []string, stdout, stderr io.Writer) int {
-	var lang string
-	fs := newFlags("reset", resetUsage, &lang, stdout, stderr)
-	yes := fs.Bool("y", false, "do not ask")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	var yes *bool
+	s, e, _, code := exerciseCmd("reset", resetUsage, args, false, stdout, stderr, func(fs *flag.FlagSet) {
+		yes = fs.Bool("y", false, "do not ask")
+	})
+	if code >= 0 {
 		return code
-	}
-	s, code := openSession(lang, stdout, stderr)
-	if s == nil {
-		return code
-	}
-	if fs.NArg() != 1 {
-		return s.fail(i18n.T(s.lang, "reset takes one exercise, as in `go run ./cmd/grade reset 05`"))
-	}
-	e, err := s.exercise(fs.Arg(0))
-	if err != nil {
-		return s.fail(err.Error())
 	}
 	untouched, err := s.c.Untouched(e)
 	if err != nil {

@@ -64,6 +64,33 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
 	return -1
 }
 
+// exerciseCmd is the start of every subcommand that takes one exercise:
+// flags (with -lang, and those flags adds), the session, and the
+// exercise named by the first argument; more allows arguments after it.
+// A code of 0 or more means the command is over, with that exit code.
+func exerciseCmd(name, usage string, args []string, more bool, stdout, stderr io.Writer, flags func(*flag.FlagSet)) (*session, *course.Exercise, []string, int) {
+	var lang string
+	fs := newFlags(name, usage, &lang, stdout, stderr)
+	if flags != nil {
+		flags(fs)
+	}
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return nil, nil, nil, code
+	}
+	s, code := openSession(lang, stdout, stderr)
+	if s == nil {
+		return nil, nil, nil, code
+	}
+	if fs.NArg() < 1 || fs.NArg() > 1 && !more {
+		return nil, nil, nil, s.fail(i18n.T(s.lang, "%s takes one exercise, as in `go run ./cmd/grade %s 05`", name, name))
+	}
+	e, err := s.exercise(fs.Arg(0))
+	if err != nil {
+		return nil, nil, nil, s.fail(err.Error())
+	}
+	return s, e, fs.Args()[1:], -1
+}
+
 // openSession finds the course from the working directory. On failure it
 // has printed why and returns the exit code.
 func openSession(langFlag string, stdout, stderr io.Writer) (*session, int) {

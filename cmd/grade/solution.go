@@ -19,21 +19,9 @@ line by line: - only in yours, + only in the reference.
 `
 
 func solutionCmd(args []string, stdout, stderr io.Writer) int {
-	var lang string
-	fs := newFlags("solution", solutionUsage, &lang, stdout, stderr)
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	s, e, _, code := exerciseCmd("solution", solutionUsage, args, false, stdout, stderr, nil)
+	if code >= 0 {
 		return code
-	}
-	s, code := openSession(lang, stdout, stderr)
-	if s == nil {
-		return code
-	}
-	if fs.NArg() != 1 {
-		return s.fail(i18n.T(s.lang, "solution takes one exercise, as in `go run ./cmd/grade solution 05`"))
-	}
-	e, err := s.exercise(fs.Arg(0))
-	if err != nil {
-		return s.fail(err.Error())
 	}
 	if r, ok := s.book.Last(e); !ok || !r.EverPassed {
 		fmt.Fprintln(stdout, i18n.T(s.lang, "%s has not passed yet: the reference solution is shown after a pass. Run `go run ./cmd/grade watch %s`; `go run ./cmd/grade hint %s` helps.", e.Name, short(e), short(e)))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,25 +30,15 @@ and named, so that you can look at what the program left there.
 `
 
 func tryCmd(args []string, stdout, stderr io.Writer) int {
-	var lang string
-	fs := newFlags("try", tryUsage, &lang, stdout, stderr)
-	seed := fs.Uint64("seed", 0, "shake mp's schedule with this seed (MP_PERTURB), as a grading run does")
-	sol := fs.Bool("solution", false, "run the reference solution instead of your program")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	var seed *uint64
+	var sol *bool
+	s, e, extra, code := exerciseCmd("try", tryUsage, args, true, stdout, stderr, func(fs *flag.FlagSet) {
+		seed = fs.Uint64("seed", 0, "shake mp's schedule with this seed (MP_PERTURB), as a grading run does")
+		sol = fs.Bool("solution", false, "run the reference solution instead of your program")
+	})
+	if code >= 0 {
 		return code
 	}
-	s, code := openSession(lang, stdout, stderr)
-	if s == nil {
-		return code
-	}
-	if fs.NArg() < 1 {
-		return s.fail(i18n.T(s.lang, "try takes one exercise, as in `go run ./cmd/grade try 09`"))
-	}
-	e, err := s.exercise(fs.Arg(0))
-	if err != nil {
-		return s.fail(err.Error())
-	}
-	extra := fs.Args()[1:]
 	if len(extra) > 0 && extra[0] == "--" {
 		extra = extra[1:]
 	}

@@ -174,7 +174,6 @@ var zh = map[string]string{
 	"grading %s: run %d of %d":       "正在为 %s 评分：第 %d 次运行（共 %d 次）",
 	"grading %s…":                    "正在为 %s 评分……",
 	"grading could not judge it: %v": "评分器无法判定：%v",
-	"hint takes one exercise, as in `go run ./cmd/grade hint 05`":                                "hint 需要指定一个练习，例如 `go run ./cmd/grade hint 05`",
 	"next: read %s, complete %s at its // TODO marks, then run `%s` (it regrades on every save)": "下一步：阅读 %s，补全 %s 中标有 // TODO 的地方，然后运行 `%s`（每次保存都会重新评分）",
 	"no exercise %q (`go run ./cmd/grade list` shows every exercise)":                            "没有练习 %q（`go run ./cmd/grade list` 列出所有练习）",
 	"no exercise %q; did you mean %s? (`go run ./cmd/grade list` shows every exercise)":          "没有练习 %q；你是指 %s 吗？（`go run ./cmd/grade list` 列出所有练习）",
@@ -185,11 +184,8 @@ var zh = map[string]string{
 	"passed":          "已通过",
 	"read %s":         "阅读 %s",
 	"remembered from the last grading of this content: %s":                                       "这份代码上次的评分结果：%s",
-	"reset takes one exercise, as in `go run ./cmd/grade reset 05`":                              "reset 需要指定一个练习，例如 `go run ./cmd/grade reset 05`",
 	"run `go run ./cmd/grade watch`: it regrades on every save and shows the first failing rule": "运行 `go run ./cmd/grade watch`：每次保存都会重新评分，并显示第一条未满足的规则",
-	"solution takes one exercise, as in `go run ./cmd/grade solution 05`":                        "solution 需要指定一个练习，例如 `go run ./cmd/grade solution 05`",
 	"status": "状态",
-	"try takes one exercise, as in `go run ./cmd/grade try 09`":             "try 需要指定一个练习，例如 `go run ./cmd/grade try 09`",
 	"watch takes at most one exercise, as in `go run ./cmd/grade watch 05`": "watch 最多只能指定一个练习，例如 `go run ./cmd/grade watch 05`",
 	// Checks of the source and of what a server holds.
 	"%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)": "%s:%d：%s 返回的错误被丢掉了；请检查它（if err := ...; err != nil）",
@@ -205,4 +201,5 @@ var zh = map[string]string{
 	"%s calls no %s":                                                           "%s 不调用 %s",
 	"the error that %s returns is checked, never thrown away":                  "%s 返回的错误都被检查了，从不丢弃",
 	"this is the stub as shipped: it fails until you complete it, as expected": "这是发放时的初始代码：在你补全之前它不会通过，这是正常的",
+	"%s takes one exercise, as in `go run ./cmd/grade %s 05`":                  "%s 需要指定一个练习，例如 `go run ./cmd/grade %s 05`",
 }
