@@ -148,3 +148,17 @@ func TestUntouched(t *testing.T) {
 		os.Remove(filepath.Join(dir, e.Dir, "extra.go"))
 	}
 }
+
+// TestStubPatchesAreCurrent: in the course as shipped, every stub is
+// untouched, so every stub.patch still turns the solution into the stub.
+// (Check says so too; this test names only that, whatever else is
+// missing.)
+func TestStubPatchesAreCurrent(t *testing.T) {
+	root, _ := FindRoot(".")
+	c, _ := Load(root)
+	for _, e := range c.Exercises {
+		if ok, err := c.Untouched(e); err != nil || !ok {
+			t.Errorf("Untouched(%s) = %v, %v in the course as shipped; remake %s with %s", e.Name, ok, err, e.StubPatch(), stubDiffCommand(e))
+		}
+	}
+}
