@@ -202,4 +202,7 @@ var zh = map[string]string{
 	"the error that %s returns is checked, never thrown away":                  "%s 返回的错误都被检查了，从不丢弃",
 	"this is the stub as shipped: it fails until you complete it, as expected": "这是发放时的初始代码：在你补全之前它不会通过，这是正常的",
 	"%s takes one exercise, as in `go run ./cmd/grade %s 05`":                  "%s 需要指定一个练习，例如 `go run ./cmd/grade %s 05`",
+	"trace:":                                  "trace：",
+	"see the run: open %s in a browser":       "查看这次运行：在浏览器里打开 %s",
+	"the failing runs of the others: open %s": "其他练习失败的那次运行：打开 %s",
 }
