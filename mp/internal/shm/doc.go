@@ -31,7 +31,8 @@
 // # Deadlines
 //
 // Every call that can block has a form taking a deadline. The zero time.Time
-// means no deadline: wait for as long as it takes. A deadline that has
+// means no deadline: wait for as long as it takes. Sleeps last at most
+// Recheck, after which the waiter looks at the shared words again. A deadline that has
 // already passed means "do not wait": the call succeeds only if it can do so
 // at once, as Python's acquire(timeout=0) does. A call that is woken just
 // after its deadline and finds it can proceed does so and reports success.
@@ -42,11 +43,18 @@
 // it is still in use in this process makes the next use fault; close a region
 // only after its last use.
 //
-// A process that dies while it holds a Mutex, or in the middle of a Ring
-// operation, leaves the shared state as it was: its lock is never released,
-// just as a Python process that dies holding a multiprocessing.Lock leaves it
-// held. Mutex.Holder and Mutex.OnDeadHolder exist so that such a deadlock can
-// at least be diagnosed.
+// A process that dies while it holds a Mutex leaves it held: Lock waits for
+// it forever, just as a Python process waiting for a dead holder's
+// multiprocessing.Lock does, and Mutex.OnDeadHolder lets the waiter say
+// why. Mutex.LockOrRecover takes such a lock over instead, and Ring uses it
+// on both of its sides, so that a process killed in the middle of a Put or
+// a Get costs at most the message it was moving (see Ring). A Sem or Seq
+// has no lock to leave held; a process that dies between changing one and
+// waking its sleepers makes them wake late, by themselves (Recheck).
+//
+// A handle onto a dead process's lock finds out that it died by its pid,
+// checked only once the lock has been seen held by that pid for Patience:
+// never on the uncontended path, which stays one atomic instruction.
 //
 // On Linux, waiting uses futex(2) with shared (not process-private)
 // operations. Elsewhere waiting falls back to polling with short sleeps,

@@ -16,14 +16,16 @@ const (
 )
 
 // futexWait sleeps while *addr == val, until woken, for at most d (forever if
-// d < 0). It may return early for any reason; callers re-check their state.
-func futexWait(addr *uint32, val uint32, d time.Duration) {
+// d < 0), and reports whether it returned because d passed. It may return
+// early for any reason; callers re-check their state.
+func futexWait(addr *uint32, val uint32, d time.Duration) (timedOut bool) {
 	var ts *unix.Timespec
 	if d >= 0 {
 		t := unix.NsecToTimespec(int64(d))
 		ts = &t
 	}
-	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitOp, uintptr(val), uintptr(unsafe.Pointer(ts)), 0, 0)
+	_, _, errno := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(addr)), futexWaitOp, uintptr(val), uintptr(unsafe.Pointer(ts)), 0, 0)
+	return errno == unix.ETIMEDOUT
 }
 
 // futexWake wakes up to n processes sleeping on addr.

@@ -44,22 +44,38 @@ const mutexSpin = 200
 //
 // Patience and OnDeadHolder configure this handle only, and must be set
 // before the handle's first use.
+//
+// # A holder that dies
+//
+// A process that dies while it holds a Mutex never unlocks it. Lock,
+// LockAs and LockDeadline keep waiting, as a Python process waiting for a
+// dead holder's Lock does, and OnDeadHolder lets the waiter say why.
+// LockOrRecover instead takes the lock over, as a robust pthread mutex
+// does (EOWNERDEAD): the structures built on a Mutex use it to repair what
+// the dead holder left half done.
 type Mutex struct {
-	// Patience is how long a blocked Lock waits before it checks whether
-	// the holder is still alive, and then how often it checks again.
+	// Patience is how long the lock must have been seen held by the same
+	// process before a waiter checks whether that process is still alive,
+	// and then how often it checks again. The time counts across calls on
+	// this handle, so that a loop of calls with short deadlines checks too.
 	// Zero means never check.
 	Patience time.Duration
 
-	// OnDeadHolder, if not nil, is called at most once per blocked call,
-	// from the waiting goroutine, when the holder has died without
-	// unlocking: pid is the dead holder's and name its holder name ("" if
-	// it set none). The call keeps waiting afterwards: a dead holder's lock
-	// is never released.
+	// OnDeadHolder, if not nil, is called at most once per blocked call of
+	// Lock, LockAs or LockDeadline, from the waiting goroutine, when the
+	// holder has died without unlocking: pid is the dead holder's and name
+	// its holder name ("" if it set none). The call keeps waiting
+	// afterwards: a dead holder's lock is never released.
 	OnDeadHolder func(pid int, name string)
 
 	state    *uint32
 	b        []byte
 	lastName atomic.Pointer[encodedName]
+
+	// The holder this handle last saw, and since when (monotonic
+	// nanoseconds): what Patience is measured against.
+	suspectPid   atomic.Uint32
+	suspectSince atomic.Int64
 }
 
 // encodedName is a holder name and its encoding in the region.
@@ -81,7 +97,7 @@ func OpenMutex(r *Region, off int) (*Mutex, error) {
 // Lock locks m, waiting for as long as it takes.
 func (m *Mutex) Lock() {
 	if !atomic.CompareAndSwapUint32(m.state, 0, selfPid) {
-		m.lockSlow(time.Time{})
+		m.lockSlow(time.Time{}, false)
 	}
 }
 
@@ -101,27 +117,61 @@ func (m *Mutex) TryLock() bool {
 // whether it did. A zero deadline means no deadline; a deadline that has
 // passed makes it TryLock.
 func (m *Mutex) LockDeadline(deadline time.Time) bool {
-	return atomic.CompareAndSwapUint32(m.state, 0, selfPid) || m.lockSlow(deadline)
-}
-
-func (m *Mutex) lockSlow(deadline time.Time) bool {
-	if expired(deadline) {
-		return m.TryLock()
-	}
-	if spin(mutexSpin, func() bool { return atomic.LoadUint32(m.state) == 0 && m.TryLock() }) {
+	if atomic.CompareAndSwapUint32(m.state, 0, selfPid) {
 		return true
 	}
-	var check time.Time // when to next look for a dead holder
-	if m.Patience > 0 && m.OnDeadHolder != nil {
-		check = time.Now().Add(m.Patience)
+	ok, _ := m.lockSlow(deadline, false)
+	return ok
+}
+
+// LockOrRecover locks m as LockDeadline does, and takes it over from a
+// holder that died without unlocking it: it then reports the dead holder's
+// pid as dead, and the caller, which now holds m, must repair whatever that
+// process left half done. dead is 0 when m was locked in the ordinary way.
+//
+// The check for a dead holder follows Patience (without it, LockOrRecover
+// is LockDeadline). Even a deadline that has passed checks, once the same
+// holder has been seen for Patience, so that a loop of TryLock-like calls
+// recovers too; the uncontended path stays one compare-and-swap.
+//
+// A pid the system has already given to a new process looks alive: the lock
+// is then never taken over. Linux hands out pids in order and reuses one
+// only after wrapping around, so this needs millions of processes to have
+// started meanwhile.
+func (m *Mutex) LockOrRecover(deadline time.Time) (locked bool, dead int) {
+	if atomic.CompareAndSwapUint32(m.state, 0, selfPid) {
+		return true, 0
 	}
+	return m.lockSlow(deadline, true)
+}
+
+// lockSlow is the contended path of every Lock form. With takeOver, a
+// holder found dead is replaced; otherwise it is reported to OnDeadHolder,
+// once per call.
+func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
+	checking := m.Patience > 0 && (takeOver || m.OnDeadHolder != nil)
+	if expired(deadline) {
+		if m.TryLock() {
+			return true, 0
+		}
+		if takeOver && checking {
+			if v := atomic.LoadUint32(m.state); v != 0 {
+				return m.takeOverIfDead(v)
+			}
+		}
+		return false, 0
+	}
+	if spin(mutexSpin, func() bool { return atomic.LoadUint32(m.state) == 0 && m.TryLock() }) {
+		return true, 0
+	}
+	reported := false
 	for {
 		v := atomic.LoadUint32(m.state)
 		if v == 0 {
 			// Having slept, take the lock marked as contended: other
 			// sleepers may remain and the next Unlock must wake one.
 			if atomic.CompareAndSwapUint32(m.state, 0, selfPid|mutexWaiters) {
-				return true
+				return true, 0
 			}
 			continue
 		}
@@ -133,27 +183,63 @@ func (m *Mutex) lockSlow(deadline time.Time) bool {
 			}
 			v |= mutexWaiters
 		}
-		if expired(deadline) {
-			return false
-		}
 		wake := deadline
-		if !check.IsZero() {
-			now := time.Now()
-			if !now.Before(check) {
-				pid := v &^ mutexWaiters
-				if processDead(int(pid)) {
-					m.OnDeadHolder(int(pid), m.holderName(pid))
-					check = time.Time{}
-					continue
+		if checking && !reported {
+			if takeOver {
+				if ok, dead := m.takeOverIfDead(v); ok {
+					return true, dead
 				}
-				check = now.Add(m.Patience)
+			} else if pid := v &^ mutexWaiters; m.overdue(pid) && processDead(int(pid)) {
+				m.OnDeadHolder(int(pid), m.holderName(pid))
+				reported = true
+				continue
 			}
-			if wake.IsZero() || check.Before(wake) {
-				wake = check
+			if next := m.nextCheck(); wake.IsZero() || next.Before(wake) {
+				wake = next
 			}
+		}
+		if expired(deadline) {
+			return false, 0
 		}
 		sleep(m.state, v, wake)
 	}
+}
+
+// takeOverIfDead takes m over if its state is still v and the holder in v
+// has been seen for Patience and is dead.
+func (m *Mutex) takeOverIfDead(v uint32) (bool, int) {
+	pid := v &^ mutexWaiters
+	if !m.overdue(pid) || !processDead(int(pid)) {
+		return false, 0
+	}
+	// Other processes may sleep on the word: keep it marked contended.
+	if !atomic.CompareAndSwapUint32(m.state, v, selfPid|mutexWaiters) {
+		return false, 0 // it changed: someone else took over, or it was unlocked
+	}
+	m.suspectPid.Store(0)
+	return true, int(pid)
+}
+
+// overdue reports whether pid has held m, as this handle saw it, for
+// Patience; it then restarts the count, so that a live holder is checked
+// once per Patience.
+func (m *Mutex) overdue(pid uint32) bool {
+	now := monotonic()
+	if m.suspectPid.Load() != pid {
+		m.suspectPid.Store(pid)
+		m.suspectSince.Store(now)
+		return false
+	}
+	if now-m.suspectSince.Load() < int64(m.Patience) {
+		return false
+	}
+	m.suspectSince.Store(now)
+	return true
+}
+
+// nextCheck returns when overdue can next report true.
+func (m *Mutex) nextCheck() time.Time {
+	return epoch.Add(time.Duration(m.suspectSince.Load()) + m.Patience)
 }
 
 // Unlock unlocks m and wakes one waiter if there is any. It returns

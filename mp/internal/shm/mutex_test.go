@@ -201,6 +201,21 @@ func TestMutexHolder(t *testing.T) {
 	child.wait(t)
 }
 
+// deadHolder starts a child that locks the mutex at offObj and dies
+// holding it: with mode 1 it exits and is waited for, with mode 2 it is
+// killed and left a zombie until the test's cleanup waits for it.
+func deadHolder(t *testing.T, r *Region, mode int) *child {
+	t.Helper()
+	c := startChild(t, r, "mutexHold", mode)
+	must(OpenSeq(r, offReady)).WaitChange(0, time.Time{})
+	if mode == 1 {
+		c.wait(t)
+	} else {
+		c.kill(t)
+	}
+	return c
+}
+
 // TestMutexDeadHolder checks that a waiter notices a holder that died, both
 // one that exited and was waited for and one killed and not yet waited for
 // (a zombie), and that it keeps waiting: the hook unlocks the mutex so that
@@ -212,13 +227,7 @@ func TestMutexDeadHolder(t *testing.T) {
 	}{{"exited", 1}, {"killed", 2}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRegion(t, 4096)
-			child := startChild(t, r, "mutexHold", tc.mode)
-			must(OpenSeq(r, offReady)).WaitChange(0, time.Time{})
-			if tc.mode == 1 {
-				child.wait(t)
-			} else {
-				child.kill(t)
-			}
+			child := deadHolder(t, r, tc.mode)
 			m := must(OpenMutex(r, offObj))
 			var calls []string
 			m.Patience = 5 * time.Millisecond

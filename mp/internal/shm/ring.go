@@ -3,6 +3,7 @@ package shm
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -14,6 +15,7 @@ import (
 //
 //	0    ringMagicValue once InitRing has run
 //	4    capacity of the data area in bytes
+//	8    most messages the ring may hold at once, or 0 for no limit
 //	64   producers' Mutex
 //	128  consumers' Mutex
 //	192  head: uint64, low half the byte position of the next write, high
@@ -28,8 +30,16 @@ import (
 // its end: a 4-byte header, then the payload padded to 4 bytes. The header
 // is the payload length, plus recMore if the next record continues the same
 // message; or it is recAbort, which means "forget the message so far".
+//
+// Positions are multiples of 4, so the lowest bit of each is free to say
+// posMid: the records published so far end in the middle of a message
+// (head), or the consumer has taken part of a message and not its end
+// (tail). Being in the same word as the position, the bit is always exact:
+// whoever takes a side over from a dead process knows whether that process
+// died in the middle of a message.
 const (
 	ringCap         = 4
+	ringMaxMsgs     = 8
 	ringProd        = 64
 	ringCons        = 128
 	ringHead        = 192
@@ -44,6 +54,8 @@ const (
 	recAbort = 1 << 30
 	recLen   = recAbort - 1
 
+	posMid = 1
+
 	// MinRingCapacity and MaxRingCapacity bound the capacity of a Ring.
 	MinRingCapacity = 64
 	MaxRingCapacity = 1 << 30
@@ -53,6 +65,9 @@ const (
 	// because the other side's turn is longer than a critical section.
 	ringSpin = 2000
 )
+
+// past is a deadline that has passed: "do not wait".
+var past = time.Unix(0, 1)
 
 // lowHalf is the offset of the low 32 bits inside a uint64 in memory, the
 // word a futex waits on for head and tail positions.
@@ -70,8 +85,9 @@ func RingSize(capacity int) int { return ringHeader + capacity }
 // A Ring is a queue of byte messages in shared memory that any number of
 // processes put to and get from at once, as the pipe under Python's
 // multiprocessing.Queue: message boundaries are kept, and the messages one
-// producer puts are got in the order it put them. Create one with InitRing,
-// then get handles onto it in other processes with OpenRing.
+// producer puts are got in the order it put them. Create one with InitRing
+// or InitRingBounded, then get handles onto it in other processes with
+// OpenRing.
 //
 // Producers take turns under one lock and consumers under another, so a
 // producer and a consumer never wait for each other except when the ring is
@@ -88,18 +104,45 @@ func RingSize(capacity int) int { return ringHeader + capacity }
 // or not at all. A Get that has taken the first chunk of a message waits for
 // the rest regardless of its own deadline, since the producer is sending it.
 //
-// A process that dies in the middle of Put or Get leaves the ring's lock
-// held, and the ring unusable, as a Python process that dies while writing
-// to a Queue's pipe does.
+// # A process that dies in the middle
+//
+// A process that dies while it holds a side's lock (in the middle of Put or
+// Get, or waiting in one for room or data) leaves that lock held. The next
+// Put or Get on that side takes it over once the holder has been seen for
+// the lock's Patience and found dead (see Mutex.LockOrRecover), repairs what
+// the dead process left, and calls OnRecover:
+//
+//   - A producer that died in the middle of a message larger than the ring
+//     has its message withdrawn, as if its deadline had passed. A consumer
+//     waiting for the rest of that message does the takeover itself.
+//   - A consumer that died in the middle of such a message has taken part
+//     of it with it: the next consumer discards the rest.
+//   - Every message that was wholly in the ring stays there, got exactly
+//     once: a consumer that died before recording that it had taken a
+//     message has not taken it.
 type Ring struct {
+	// OnRecover, if not nil, is called after this handle has taken a side
+	// of the ring over from a process that died holding it. It is called
+	// from the Put or Get that took over, with that side's lock held.
+	OnRecover func(Recovery)
+
 	data        []byte
 	mask        uint32
+	maxMsgs     uint32
 	prod, cons  *Mutex
 	head, tail  *uint64
 	headLow     *uint32 // low half of *head, for futexes
 	tailLow     *uint32
 	prodWaiting *uint32
 	consWaiting *uint32
+}
+
+// A Recovery says what a Ring handle found when it took a side over from a
+// process that died holding it.
+type Recovery struct {
+	Pid  int  // the process that died
+	Put  bool // it was putting; otherwise getting
+	Lost bool // it died in the middle of a message, which is discarded
 }
 
 // InitRing writes an empty ring with a data area of capacity bytes at byte
@@ -109,8 +152,20 @@ type Ring struct {
 // rounded up to a multiple of 4. Call InitRing once, before any process
 // opens the ring.
 func InitRing(r *Region, off, capacity int) (*Ring, error) {
+	return InitRingBounded(r, off, capacity, 0)
+}
+
+// InitRingBounded is InitRing for a ring that also holds at most maxMessages
+// messages at once (0: no limit): Put then waits while it holds that many,
+// as a bounded queue's put does. Counting in the ring, under the producers'
+// lock, means a place is taken and filled in one step, so a producer that
+// dies cannot take a place with it.
+func InitRingBounded(r *Region, off, capacity, maxMessages int) (*Ring, error) {
 	if capacity < MinRingCapacity || capacity > MaxRingCapacity || capacity&(capacity-1) != 0 {
 		return nil, fmt.Errorf("%w: ring capacity %d is not a power of two from %d to %d", ErrLayout, capacity, MinRingCapacity, MaxRingCapacity)
+	}
+	if maxMessages < 0 || maxMessages > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: a ring cannot hold at most %d messages", ErrLayout, maxMessages)
 	}
 	b, err := r.span("ring", off, RingSize(capacity))
 	if err != nil {
@@ -118,6 +173,7 @@ func InitRing(r *Region, off, capacity int) (*Ring, error) {
 	}
 	clear(b[:ringHeader])
 	atomic.StoreUint32(word32(b, ringCap), uint32(capacity))
+	atomic.StoreUint32(word32(b, ringMaxMsgs), uint32(maxMessages))
 	atomic.StoreUint32(word32(b, 0), ringMagicValue)
 	return openRing(b, capacity), nil
 }
@@ -140,9 +196,10 @@ func OpenRing(r *Region, off int) (*Ring, error) {
 }
 
 func openRing(b []byte, capacity int) *Ring {
-	return &Ring{
+	r := &Ring{
 		data:        b[ringHeader : ringHeader+capacity],
 		mask:        uint32(capacity - 1),
+		maxMsgs:     atomic.LoadUint32(word32(b, ringMaxMsgs)),
 		prod:        &Mutex{state: word32(b, ringProd), b: b[ringProd : ringProd+MutexSize]},
 		cons:        &Mutex{state: word32(b, ringCons), b: b[ringCons : ringCons+MutexSize]},
 		head:        word64(b, ringHead),
@@ -152,10 +209,17 @@ func openRing(b []byte, capacity int) *Ring {
 		prodWaiting: word32(b, ringProdWaiting),
 		consWaiting: word32(b, ringConsWaiting),
 	}
+	r.prod.Patience = DefaultPatience
+	r.cons.Patience = DefaultPatience
+	return r
 }
 
 // Cap returns the capacity of the ring's data area in bytes.
 func (r *Ring) Cap() int { return len(r.data) }
+
+// MaxMessages returns the most messages the ring holds at once, or 0 for
+// no limit other than its capacity.
+func (r *Ring) MaxMessages() int { return int(r.maxMsgs) }
 
 // Len returns the number of whole messages in the ring. Other processes may
 // change it at any moment, so it is a snapshot (Python's qsize).
@@ -164,6 +228,13 @@ func (r *Ring) Len() int {
 	put := uint32(atomic.LoadUint64(r.head) >> 32)
 	return int(put - got)
 }
+
+// Puts returns the number of messages ever put, modulo 2^32. A message
+// counts from the moment its last byte is in the ring.
+func (r *Ring) Puts() uint32 { return uint32(atomic.LoadUint64(r.head) >> 32) }
+
+// Gets returns the number of messages ever got, modulo 2^32.
+func (r *Ring) Gets() uint32 { return uint32(atomic.LoadUint64(r.tail) >> 32) }
 
 // Put adds msg to the ring, waiting until the deadline at most (zero: none)
 // for room, and returns ErrTimeout if the deadline passes first. A deadline
@@ -179,13 +250,14 @@ func (r *Ring) Put(msg []byte, deadline time.Time) error {
 // first messages before the last are added. If the deadline passes, it
 // returns the number added so far and ErrTimeout.
 func (r *Ring) PutBatch(msgs [][]byte, deadline time.Time) (int, error) {
-	if !r.prod.LockDeadline(deadline) {
+	locked, dead := r.prod.LockOrRecover(deadline)
+	if !locked {
 		return 0, ErrTimeout
 	}
-	w := writer{r: r}
-	w.head, w.puts = split(atomic.LoadUint64(r.head))
-	w.tail, _ = split(atomic.LoadUint64(r.tail))
-	w.published = w.head
+	w := r.writer()
+	if dead != 0 || w.mid {
+		w.repair(dead)
+	}
 	for i, msg := range msgs {
 		if err := w.put(msg, deadline); err != nil {
 			w.publish()
@@ -205,18 +277,62 @@ type writer struct {
 	r          *Ring
 	head, puts uint32
 	published  uint32
-	tail       uint32 // last tail seen
+	mid        bool   // the last record written continues in the next
+	tail, gets uint32 // last tail seen
+	tailWord   uint32 // the low half of the tail word as last seen, flag included
+}
+
+// writer returns a writer starting at the published head; the caller holds
+// the producers' lock.
+func (r *Ring) writer() writer {
+	w := writer{r: r}
+	w.head, w.puts = split(atomic.LoadUint64(r.head))
+	w.mid = w.head&posMid != 0
+	w.head &^= posMid
+	w.published = w.head
+	w.see()
+	return w
+}
+
+// see reads how far the consumers have got.
+func (w *writer) see() {
+	w.tail, w.gets = split(atomic.LoadUint64(w.r.tail))
+	w.tailWord = w.tail
+	w.tail &^= posMid
+}
+
+// repair finishes what a producer that died holding the lock left: a
+// message it was in the middle of is withdrawn, as when a Put's deadline
+// passes, and consumers stop waiting for its rest.
+func (w *writer) repair(dead int) {
+	lost := w.mid
+	if lost {
+		w.record(recAbort, nil)
+		w.mid = false
+		w.publish()
+	}
+	// A dead waiter's flag would cost every consumer a wakeup call.
+	atomic.StoreUint32(w.r.prodWaiting, 0)
+	if dead != 0 && w.r.OnRecover != nil {
+		w.r.OnRecover(Recovery{Pid: dead, Put: true, Lost: lost})
+	}
 }
 
 // free returns the room left, according to the last tail seen.
 func (w *writer) free() uint32 { return uint32(len(w.r.data)) - (w.head - w.tail) }
 
-// room waits until free() >= need or the deadline passes, publishing what
-// it wrote before it waits, and reports whether there is room.
-func (w *writer) room(need uint32, deadline time.Time) bool {
-	for w.free() < need {
-		w.tail, _ = split(atomic.LoadUint64(w.r.tail))
-		if w.free() >= need {
+// fits reports whether need bytes fit, and, for the first record of a
+// message, whether a bounded ring has a place for one more message.
+func (w *writer) fits(need uint32, first bool) bool {
+	return w.free() >= need && (!first || w.r.maxMsgs == 0 || w.puts-w.gets < w.r.maxMsgs)
+}
+
+// room waits until fits(need, first) or the deadline passes, publishing
+// what it wrote before it waits, and reports whether there is room.
+func (w *writer) room(need uint32, first bool, deadline time.Time) bool {
+	for !w.fits(need, first) {
+		w.see()
+		if w.fits(need, first) {
 			break
 		}
 		w.publish()
@@ -228,13 +344,13 @@ func (w *writer) room(need uint32, deadline time.Time) bool {
 		// full ring makes both sides miss the cache on every message.
 		want := max(need, uint32(len(w.r.data)/2))
 		spin(ringSpin, func() bool {
-			w.tail, _ = split(atomic.LoadUint64(w.r.tail))
-			return w.free() >= want
+			w.see()
+			return w.fits(want, first)
 		})
-		if w.free() >= need {
+		if w.fits(need, first) {
 			break
 		}
-		if !await(w.r.tailLow, w.r.prodWaiting, w.tail, deadline) {
+		if !await(w.r.tailLow, w.r.prodWaiting, w.tailWord, deadline, nil) {
 			return false
 		}
 	}
@@ -245,7 +361,7 @@ func (w *writer) put(msg []byte, deadline time.Time) error {
 	capacity := uint32(len(w.r.data))
 	size := recordSize(len(msg))
 	if size <= uint64(capacity) {
-		if !w.room(uint32(size), deadline) {
+		if !w.room(uint32(size), true, deadline) {
 			return ErrTimeout
 		}
 		w.record(uint32(len(msg)), msg)
@@ -254,18 +370,21 @@ func (w *writer) put(msg []byte, deadline time.Time) error {
 	}
 	// Too large for the ring: send it in chunks of at least half the
 	// capacity. Each chunk but the last leaves 4 bytes free, so that an
-	// abort record always fits.
+	// abort record always fits, even for whoever takes over from a
+	// producer that dies here.
 	sent := false
 	for {
 		size = recordSize(len(msg))
 		if size <= uint64(w.free()) {
 			w.record(uint32(len(msg)), msg)
+			w.mid = false
 			w.puts++
 			return nil
 		}
-		if !w.room(uint32(min(size, uint64(capacity/2))), deadline) {
+		if !w.room(uint32(min(size, uint64(capacity/2))), !sent, deadline) {
 			if sent {
 				w.record(recAbort, nil)
+				w.mid = false
 			}
 			return ErrTimeout
 		}
@@ -274,6 +393,7 @@ func (w *writer) put(msg []byte, deadline time.Time) error {
 		}
 		n := (w.free() - 8) &^ 3
 		w.record(n|recMore, msg[:n])
+		w.mid = true
 		msg = msg[n:]
 		sent = true
 	}
@@ -294,10 +414,17 @@ func (w *writer) publish() {
 	if w.head == w.published {
 		return
 	}
-	atomic.StoreUint64(w.r.head, uint64(w.puts)<<32|uint64(w.head))
+	pos := w.head
+	if w.mid {
+		pos |= posMid
+	}
+	atomic.StoreUint64(w.r.head, uint64(w.puts)<<32|uint64(pos))
 	w.published = w.head
 	if atomic.LoadUint32(w.r.consWaiting) != 0 {
 		futexWake(w.r.headLow, 1)
+	}
+	if w.mid {
+		fault("ring.put.partial")
 	}
 }
 
@@ -307,19 +434,42 @@ func (w *writer) publish() {
 // dst and ErrTimeout. A deadline that has passed makes it take a message
 // only if one is there at once.
 func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
-	if !r.cons.LockDeadline(deadline) {
+	locked, dead := r.cons.LockOrRecover(deadline)
+	if !locked {
 		return dst, ErrTimeout
 	}
 	tail, gets := split(atomic.LoadUint64(r.tail))
+	// skip: a consumer died (or gave up discarding) in the middle of a
+	// message; its rest is read and dropped. It is the only wait that
+	// heeds the deadline mid-message: what it drops, the next Get drops.
+	skip := tail&posMid != 0
+	tail &^= posMid
+	if dead != 0 {
+		atomic.StoreUint32(r.consWaiting, 0)
+		if r.OnRecover != nil {
+			r.OnRecover(Recovery{Pid: dead, Lost: skip})
+		}
+	}
 	start := len(dst)
-	wait := deadline // for the first record of a message; later ones are on their way
+	mid := false // took the first part of the message being read
 	for {
-		if head, _ := split(atomic.LoadUint64(r.head)); head == tail {
-			arrived := func() bool { return atomic.LoadUint32(r.headLow) != tail }
+		hw := atomic.LoadUint32(r.headLow)
+		if hw&^posMid == tail {
+			wait := deadline // for the first record of a message; later ones are on their way
+			if mid {
+				wait = time.Time{}
+			}
+			arrived := func() bool { return atomic.LoadUint32(r.headLow) != hw }
 			if !expired(wait) && spin(ringSpin, arrived) {
 				continue
 			}
-			if !await(r.headLow, r.consWaiting, tail, wait) {
+			var stuck func() bool
+			if mid || skip {
+				stuck = r.rescuePut
+			} else {
+				fault("ring.get.wait")
+			}
+			if !await(r.headLow, r.consWaiting, hw, wait, stuck) {
 				r.cons.Unlock()
 				return dst[:start], ErrTimeout
 			}
@@ -329,24 +479,33 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 		n := int(hdr & recLen)
 		if hdr&recAbort != 0 {
 			n = 0
-		} else {
+		} else if !skip {
 			i := int((tail + 4) & r.mask)
 			end := min(i+n, len(r.data))
 			dst = append(dst, r.data[i:end]...)
 			dst = append(dst, r.data[:n-(end-i)]...)
 		}
 		tail += uint32(recordSize(n))
+		more := hdr&(recMore|recAbort) == recMore
 		done := false
 		switch {
 		case hdr&recAbort != 0: // the producer withdrew the message
-			dst, wait = dst[:start], deadline
-		case hdr&recMore != 0:
-			wait = time.Time{}
+			dst, mid, skip = dst[:start], false, false
+		case more:
+			mid = !skip
 		default:
 			gets++
-			done = true
+			if skip {
+				skip = false
+			} else {
+				done = true
+			}
 		}
-		atomic.StoreUint64(r.tail, uint64(gets)<<32|uint64(tail))
+		pos := tail
+		if more {
+			pos |= posMid
+		}
+		atomic.StoreUint64(r.tail, uint64(gets)<<32|uint64(pos))
 		if atomic.LoadUint32(r.prodWaiting) != 0 {
 			futexWake(r.tailLow, 1)
 		}
@@ -354,7 +513,26 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 			r.cons.Unlock()
 			return dst, nil
 		}
+		if more {
+			fault("ring.get.partial")
+		}
 	}
+}
+
+// rescuePut is called by a consumer waiting for the rest of a message. If
+// the producer sending it died holding the producers' lock, it takes the
+// lock over, withdraws the message and reports true.
+func (r *Ring) rescuePut() bool {
+	locked, dead := r.prod.LockOrRecover(past)
+	if !locked {
+		return false
+	}
+	if dead != 0 {
+		w := r.writer()
+		w.repair(dead)
+	}
+	r.prod.Unlock()
+	return dead != 0
 }
 
 // recordSize is the room a record with an n-byte payload takes.
@@ -365,15 +543,20 @@ func split(x uint64) (pos, count uint32) { return uint32(x), uint32(x >> 32) }
 
 // await waits until *word != val or the deadline passes, and reports
 // whether the word changed. flag tells the other side that it must wake us;
-// only the holder of a side's lock waits, so one flag does.
-func await(word, flag *uint32, val uint32, deadline time.Time) bool {
+// only the holder of a side's lock waits, so one flag does. If stuck is not
+// nil, it is called whenever a sleep ends with the word unchanged; if it
+// returns true, await returns true as if the word had changed.
+func await(word, flag *uint32, val uint32, deadline time.Time, stuck func() bool) bool {
 	// Raise the flag before the futex compares the word; the other side
 	// writes the word before it reads the flag, so one of us sees the other.
 	atomic.StoreUint32(flag, 1)
 	defer atomic.StoreUint32(flag, 0)
 	for atomic.LoadUint32(word) == val {
-		if !sleep(word, val, deadline) {
+		if ok, _ := sleep(word, val, deadline); !ok {
 			return false
+		}
+		if stuck != nil && atomic.LoadUint32(word) == val && stuck() {
+			return true
 		}
 	}
 	return true

@@ -16,10 +16,12 @@ const SemSize = 64
 //	4   how many processes are about to sleep or sleeping on value
 //	8   bound, or 0 for none
 //	12  semMagic once InitSem has run
+//	16  pid of a process between releasing and waking a sleeper
 const (
 	semWaiters = 4
 	semBound   = 8
 	semMagic   = 12
+	semWaker   = 16
 
 	semMagicValue = 0x53454d31 // "SEM1"
 	semSpin       = 100
@@ -29,9 +31,21 @@ const (
 // region, as Python's multiprocessing.Semaphore, or BoundedSemaphore when
 // it has a bound. Create one with InitSem, then get handles onto it in other
 // processes with OpenSem.
+//
+// A process that dies between releasing and waking a sleeper leaves it
+// asleep until it looks again by itself, within Recheck; OnLostWake lets it
+// say so. A unit that a dead process acquired and never released stays
+// taken, as with Python's semaphores: a Sem does not know who holds its
+// units.
 type Sem struct {
-	value, waiters *uint32
-	bound          uint32
+	// OnLostWake, if not nil, is called by an acquire that found a unit
+	// only when it looked again by itself, when the process that released
+	// it (pid) died before waking it. It is set on this handle before its
+	// first use.
+	OnLostWake func(pid int)
+
+	value, waiters, waker *uint32
+	bound                 uint32
 }
 
 // InitSem writes a semaphore with the given value and bound at byte off of
@@ -49,6 +63,7 @@ func InitSem(r *Region, off, value, bound int) (*Sem, error) {
 	atomic.StoreUint32(word32(b, 0), uint32(value))
 	atomic.StoreUint32(word32(b, semWaiters), 0)
 	atomic.StoreUint32(word32(b, semBound), uint32(bound))
+	atomic.StoreUint32(word32(b, semWaker), 0)
 	atomic.StoreUint32(word32(b, semMagic), semMagicValue)
 	return openSem(b), nil
 }
@@ -67,7 +82,7 @@ func OpenSem(r *Region, off int) (*Sem, error) {
 }
 
 func openSem(b []byte) *Sem {
-	return &Sem{value: word32(b, 0), waiters: word32(b, semWaiters), bound: atomic.LoadUint32(word32(b, semBound))}
+	return &Sem{value: word32(b, 0), waiters: word32(b, semWaiters), waker: word32(b, semWaker), bound: atomic.LoadUint32(word32(b, semBound))}
 }
 
 // Acquire decrements the value, first waiting for as long as it takes for it
@@ -111,8 +126,12 @@ func (s *Sem) AcquireDeadline(deadline time.Time) bool {
 		// Count ourselves before sleeping; Release increments the value
 		// before it reads the count, so one of us sees the other's write.
 		atomic.AddUint32(s.waiters, 1)
-		sleep(s.value, 0, deadline)
+		_, timedOut := sleep(s.value, 0, deadline)
 		atomic.AddUint32(s.waiters, ^uint32(0))
+		if timedOut && s.TryAcquire() {
+			lostWake(s.waker, s.OnLostWake)
+			return true
+		}
 	}
 }
 
@@ -134,7 +153,7 @@ func (s *Sem) Release() error {
 		}
 	}
 	if atomic.LoadUint32(s.waiters) != 0 {
-		futexWake(s.value, 1)
+		wakeMarked(s.waker, s.value, 1, "sem.release.wake")
 	}
 	return nil
 }

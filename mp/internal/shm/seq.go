@@ -8,10 +8,15 @@ import (
 // SeqSize is the number of bytes a Seq occupies in a region.
 const SeqSize = 64
 
-// seqWaiters is the offset of the count of processes about to sleep or
-// sleeping on the word, which lets Wake skip the system call when it is 0.
+// Seq layout, in bytes from its offset:
+//
+//	0   the word
+//	4   how many processes are about to sleep or sleeping on the word,
+//	    which lets Wake skip the system call when it is 0
+//	8   pid of a process between changing the word and waking the sleepers
 const (
 	seqWaiters = 4
+	seqWaker   = 8
 	seqSpin    = 100
 )
 
@@ -22,8 +27,18 @@ const (
 //
 // Changing the word does not wake anyone by itself: Bump does both, and
 // after Add or CompareAndSwap call Wake or WakeAll.
+//
+// A process that dies after changing the word and before waking the
+// sleepers leaves them asleep until they look again by themselves, within
+// Recheck. OnLostWake lets a waiter say so.
 type Seq struct {
-	word, waiters *uint32
+	// OnLostWake, if not nil, is called by WaitChange when it found the
+	// word changed only when it looked again by itself, and the process
+	// that changed it (pid) died before waking it. It is set on this handle
+	// before its first use.
+	OnLostWake func(pid int)
+
+	word, waiters, waker *uint32
 }
 
 // OpenSeq returns a handle onto the Seq at byte off of r, which must be a
@@ -33,7 +48,7 @@ func OpenSeq(r *Region, off int) (*Seq, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Seq{word: word32(b, 0), waiters: word32(b, seqWaiters)}, nil
+	return &Seq{word: word32(b, 0), waiters: word32(b, seqWaiters), waker: word32(b, seqWaker)}, nil
 }
 
 // Load returns the word.
@@ -60,7 +75,29 @@ func (s *Seq) Bump() uint32 {
 // call when nobody waits.
 func (s *Seq) Wake(n int) {
 	if atomic.LoadUint32(s.waiters) != 0 {
-		futexWake(s.word, n)
+		wakeMarked(s.waker, s.word, n, "seq.wake")
+	}
+}
+
+// wakeMarked wakes up to n sleepers on word with this process's pid in
+// waker meanwhile, so that a sleeper that is never woken can tell who died
+// before waking it. Only the slow path, with sleepers, pays for it.
+func wakeMarked(waker, word *uint32, n int, point string) {
+	atomic.StoreUint32(waker, selfPid)
+	fault(point)
+	futexWake(word, n)
+	atomic.CompareAndSwapUint32(waker, selfPid, 0)
+}
+
+// lostWake is called by a waiter that found its word changed only when it
+// looked again by itself: if the marked waker died, it reports it once.
+func lostWake(waker *uint32, report func(pid int)) {
+	pid := atomic.LoadUint32(waker)
+	if pid == 0 || report == nil || !processDead(int(pid)) {
+		return
+	}
+	if atomic.CompareAndSwapUint32(waker, pid, 0) {
+		report(int(pid))
 	}
 }
 
@@ -87,10 +124,16 @@ func (s *Seq) WaitChange(old uint32, deadline time.Time) bool {
 	// the word before it reads the count, so one of us sees the other.
 	atomic.AddUint32(s.waiters, 1)
 	defer atomic.AddUint32(s.waiters, ^uint32(0))
-	for !changed() {
-		if !sleep(s.word, old, deadline) {
+	for {
+		ok, timedOut := sleep(s.word, old, deadline)
+		if changed() {
+			if timedOut {
+				lostWake(s.waker, s.OnLostWake)
+			}
+			return true
+		}
+		if !ok {
 			return false
 		}
 	}
-	return true
 }

@@ -2,23 +2,36 @@ package shm
 
 import (
 	"runtime"
+	"sync/atomic"
 	"time"
 )
 
-// sleep blocks while *addr == val, until woken, a spurious return, or the
-// deadline (zero: none). It reports false, without sleeping, if the deadline
-// has already passed.
-func sleep(addr *uint32, val uint32, deadline time.Time) bool {
-	if deadline.IsZero() {
-		futexWait(addr, val, -1)
-		return true
+// Recheck bounds every sleep in this package. A process that changes a word
+// and dies before it wakes the sleepers (SIGKILL between the two steps)
+// would otherwise leave them asleep for good; a sleeper that wakes up this
+// often to look at the word again notices such a lost wakeup within
+// Recheck, at the cost of a few system calls a second while it waits.
+const Recheck = 100 * time.Millisecond
+
+// DefaultPatience is the Patience of the locks inside a Ring: how long a
+// side of the ring must have been held by the same process before a waiter
+// checks whether that process is still alive.
+const DefaultPatience = 100 * time.Millisecond
+
+// sleep blocks while *addr == val, until woken, a spurious return, the
+// deadline (zero: none) or Recheck, whichever comes first. It reports false,
+// without sleeping, if the deadline has already passed; timedOut reports
+// that it slept for its whole allowance, which a caller that finds the word
+// changed afterwards takes for a lost wakeup.
+func sleep(addr *uint32, val uint32, deadline time.Time) (ok, timedOut bool) {
+	d := Recheck
+	if !deadline.IsZero() {
+		d = min(d, time.Until(deadline))
+		if d <= 0 {
+			return false, false
+		}
 	}
-	d := time.Until(deadline)
-	if d <= 0 {
-		return false
-	}
-	futexWait(addr, val, d)
-	return true
+	return true, futexWait(addr, val, d)
 }
 
 // expired reports whether a non-zero deadline has passed.
@@ -40,4 +53,38 @@ func spin(n int, ready func() bool) bool {
 		}
 	}
 	return false
+}
+
+// epoch and monotonic give a cheap monotonic clock in nanoseconds, for
+// timestamps kept in atomics.
+var epoch = time.Now()
+
+func monotonic() int64 { return int64(time.Since(epoch)) }
+
+// faultHook, when set, is called at the points where a process dying would
+// leave shared state half changed. It exists for tests, which stop a process
+// there and kill it; see SetFaultHook.
+var faultHook atomic.Pointer[func(point string)]
+
+// SetFaultHook makes f be called at each fault point, or no longer if f is
+// nil. The points are only on slow paths (a side that waits, a message in
+// chunks, a wakeup), so an unset hook costs nothing where speed matters:
+//
+//	ring.put.partial   a producer has published part of a message larger than the ring
+//	ring.get.wait      a consumer holds the consumers' lock and is about to sleep for data
+//	ring.get.partial   a consumer has taken part of a message larger than the ring
+//	sem.release.wake   a Sem was released and its sleepers are not yet woken
+//	seq.wake           a Seq was changed and its sleepers are not yet woken
+func SetFaultHook(f func(point string)) {
+	if f == nil {
+		faultHook.Store(nil)
+		return
+	}
+	faultHook.Store(&f)
+}
+
+func fault(point string) {
+	if f := faultHook.Load(); f != nil {
+		(*f)(point)
+	}
 }
