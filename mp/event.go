@@ -1,6 +1,7 @@
 package mp
 
 import (
+	"runtime"
 	"time"
 
 	"github.com/forklore/forklore/mp/internal/shm"
@@ -23,10 +24,18 @@ func NewEvent() *Event {
 	return e
 }
 
-func (e *Event) open() { e.seq = must(shm.OpenSeq(e.region, 0)) }
+func (e *Event) open() {
+	releaseWith(e, e.region)
+	e.seq = must(shm.OpenSeq(e.region, 0))
+	id := e.id
+	e.seq.OnLostWake = func(pid int) {
+		diagnose("%s woke up late on Event %s: %s set it and died before waking the processes waiting for it", me(), id, describePid(pid, processName(pid)))
+	}
+}
 
 // Set sets the flag and wakes every process waiting for it.
 func (e *Event) Set() {
+	defer runtime.KeepAlive(e)
 	perturb()
 	for {
 		v := e.seq.Load()
@@ -42,6 +51,7 @@ func (e *Event) Set() {
 
 // Clear unsets the flag.
 func (e *Event) Clear() {
+	defer runtime.KeepAlive(e)
 	perturb()
 	for {
 		v := e.seq.Load()
@@ -52,7 +62,10 @@ func (e *Event) Clear() {
 }
 
 // IsSet reports whether the flag is set.
-func (e *Event) IsSet() bool { return e.seq.Load()&1 == 1 }
+func (e *Event) IsSet() bool {
+	defer runtime.KeepAlive(e)
+	return e.seq.Load()&1 == 1
+}
 
 // Wait blocks until the flag is set.
 func (e *Event) Wait() { e.wait(time.Time{}) }
@@ -61,6 +74,7 @@ func (e *Event) Wait() { e.wait(time.Time{}) }
 func (e *Event) WaitTimeout(d time.Duration) bool { return e.wait(deadlineAfter(d)) }
 
 func (e *Event) wait(deadline time.Time) bool {
+	defer runtime.KeepAlive(e)
 	perturb()
 	for {
 		v := e.seq.Load()
@@ -111,22 +125,46 @@ func NewCondition(lock *RLock) *Condition {
 	return c
 }
 
-func (c *Condition) open() { c.seq = must(shm.OpenSeq(c.region, 0)) }
+func (c *Condition) open() {
+	releaseWith(c, c.region)
+	c.seq = must(shm.OpenSeq(c.region, 0))
+	id := c.id
+	c.seq.OnLostWake = func(pid int) {
+		diagnose("%s woke up late on Condition %s: %s notified it and died before waking the processes waiting on it", me(), id, describePid(pid, processName(pid)))
+	}
+}
 
-// Acquire acquires the condition's lock.
-func (c *Condition) Acquire() { c.lock.Acquire() }
+// Acquire acquires the condition's lock. If the process holding it died
+// without releasing it, Acquire takes it over and prints one line naming
+// that process: what the lock guards is as that process left it.
+func (c *Condition) Acquire() {
+	if c.lock.reenter() {
+		return
+	}
+	perturb()
+	if _, dead := c.lock.lock(time.Time{}, true); dead != 0 {
+		diagnose("%s took over the lock of Condition %s from %s, which died holding it: what it guards is as that process left it", me(), c.id, describePid(dead, processName(dead)))
+	}
+	c.lock.acquired()
+	runtime.KeepAlive(c)
+}
 
 // Release releases the condition's lock.
 func (c *Condition) Release() error { return c.lock.Release() }
 
 // Lock is Acquire, for sync.Locker.
-func (c *Condition) Lock() { c.lock.Lock() }
+func (c *Condition) Lock() { c.Acquire() }
 
 // Unlock is Release, for sync.Locker.
 func (c *Condition) Unlock() { c.lock.Unlock() }
 
 // Wait releases the lock, waits for a notification, and reacquires the
 // lock. The caller must hold the lock, or Wait returns ErrNotOwner.
+//
+// If a process died holding the lock while Wait waited for it, Wait takes
+// the lock over and returns a *DeadProcessError naming that process
+// (errors.Is(err, ErrProcessDied)), with the lock held: what the lock
+// guards may be half changed, as a robust pthread mutex's EOWNERDEAD says.
 func (c *Condition) Wait() error {
 	_, err := c.wait(time.Time{})
 	return err
@@ -138,18 +176,22 @@ func (c *Condition) WaitTimeout(d time.Duration) (bool, error) {
 }
 
 func (c *Condition) wait(deadline time.Time) (bool, error) {
+	defer runtime.KeepAlive(c)
 	v := c.seq.Load()
 	n, err := c.lock.releaseAll()
 	if err != nil {
 		return false, err
 	}
 	ok := c.seq.WaitChange(v, deadline)
-	c.lock.restore(n)
+	if dead := c.lock.restore(n); dead != 0 {
+		return ok, deadProcess(dead, "holding the lock of Condition "+c.id+", which Wait has taken over")
+	}
 	return ok, nil
 }
 
 // WaitFor waits until cond returns true, calling it with the lock held, for
-// at most d (d < 0: no limit), and returns its last result.
+// at most d (d < 0: no limit), and returns its last result. It returns
+// Wait's error, with the lock held, if Wait returns one.
 func (c *Condition) WaitFor(cond func() bool, d time.Duration) (bool, error) {
 	var deadline time.Time
 	if d >= 0 {
@@ -169,6 +211,7 @@ func (c *Condition) WaitFor(cond func() bool, d time.Duration) (bool, error) {
 // Notify wakes up to n processes waiting on the condition. The caller must
 // hold the lock.
 func (c *Condition) Notify(n int) error {
+	defer runtime.KeepAlive(c)
 	if !c.owned() {
 		return ErrNotOwner
 	}
@@ -180,6 +223,7 @@ func (c *Condition) Notify(n int) error {
 // NotifyAll wakes every process waiting on the condition. The caller must
 // hold the lock.
 func (c *Condition) NotifyAll() error {
+	defer runtime.KeepAlive(c)
 	if !c.owned() {
 		return ErrNotOwner
 	}

@@ -2,8 +2,8 @@ package mp
 
 import (
 	"errors"
-	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -48,6 +48,7 @@ func NewLock() *Lock {
 }
 
 func (l *Lock) open() {
+	releaseWith(l, l.region)
 	l.m = must(shm.OpenMutex(l.region, 0))
 	l.m.Patience = deadHolderPatience
 	l.m.OnDeadHolder = func(pid int, name string) { reportDeadHolder("Lock", l.id, pid, name) }
@@ -60,7 +61,7 @@ func reportDeadHolder(kind, id string, pid int, name string) {
 	if name == "" {
 		name = "a process"
 	}
-	fmt.Fprintf(os.Stderr, "mp: %s (pid %d) is waiting for %s %s, held by %s (pid %d), which died without releasing it: this wait will never end (see docs/how-mp-works.md, \"A lock held by a dead process\")\n",
+	diagnose("%s (pid %d) is waiting for %s %s, held by %s (pid %d), which died without releasing it: this wait will never end (see docs/how-mp-works.md, \"A lock held by a dead process\")",
 		CurrentProcess().Name, selfPid, kind, id, name, pid)
 }
 
@@ -73,6 +74,7 @@ func (l *Lock) Acquire() {
 	perturb()
 	l.m.Lock()
 	l.acquired()
+	runtime.KeepAlive(l)
 }
 
 // acquired records the holder's name for diagnostics and traces the event.
@@ -86,6 +88,7 @@ func (l *Lock) acquired() {
 // TryAcquire acquires the lock if it is free, without waiting, and reports
 // whether it did (Python's acquire(block=False)).
 func (l *Lock) TryAcquire() bool {
+	defer runtime.KeepAlive(l)
 	perturb()
 	if !l.m.TryLock() {
 		return false
@@ -97,6 +100,7 @@ func (l *Lock) TryAcquire() bool {
 // AcquireTimeout waits at most d for the lock and reports whether it
 // acquired it. d <= 0 does not wait.
 func (l *Lock) AcquireTimeout(d time.Duration) bool {
+	defer runtime.KeepAlive(l)
 	perturb()
 	if !l.m.LockDeadline(deadlineAfter(d)) {
 		return false
@@ -116,7 +120,9 @@ func (l *Lock) Release() error {
 			trace("release", "lock="+l.id)
 		}
 	}
-	if l.m.Unlock() != nil {
+	err := l.m.Unlock()
+	runtime.KeepAlive(l)
+	if err != nil {
 		return ErrReleasedTooManyTimes
 	}
 	return nil
@@ -137,6 +143,7 @@ func (l *Lock) Unlock() {
 // or <Lock(owner=None)>.
 func (l *Lock) String() string {
 	pid, name, held := l.m.Holder()
+	runtime.KeepAlive(l)
 	switch {
 	case !held:
 		return "<Lock(owner=None)>"
@@ -169,6 +176,12 @@ type RLock struct {
 	m     *shm.Mutex
 	owner *uint32 // pid of the owning process, 0 when free
 	count *uint32 // how many times the owner acquired it
+
+	// robust makes every acquire take the lock over from a holder that
+	// died: the lock inside a Value or an Array, which has no other way to
+	// go on. kind names what it guards in the diagnostic.
+	robust bool
+	kind   string
 }
 
 // rlock layout: the mutex, then owner and count on a line of their own.
@@ -182,16 +195,33 @@ const (
 func NewRLock() *RLock {
 	l := &RLock{shared: newShared("rlock", rlockSize)}
 	l.open()
+	releaseWith(l, l.region)
 	return l
 }
 
+// open maps the lock's words; its region is released with whatever holds
+// the RLock (the RLock itself, a Value, an Array).
 func (l *RLock) open() {
+	if l.kind == "" {
+		l.kind = "RLock"
+	}
 	l.m = must(shm.OpenMutex(l.region, 0))
 	l.m.Patience = deadHolderPatience
-	l.m.OnDeadHolder = func(pid int, name string) { reportDeadHolder("RLock", l.id, pid, name) }
+	if !l.robust {
+		kind, id := l.kind, l.id
+		l.m.OnDeadHolder = func(pid int, name string) { reportDeadHolder(kind, id, pid, name) }
+	}
 	b := l.region.Bytes()
 	l.owner = (*uint32)(unsafe.Pointer(&b[rlockOwner]))
 	l.count = (*uint32)(unsafe.Pointer(&b[rlockCount]))
+}
+
+// openRobust opens the lock inside a Value or an Array (kind), which takes
+// a dead holder's lock over.
+func (l *RLock) openRobust(kind string) {
+	l.robust, l.kind = true, kind
+	l.open()
+	l.m.Patience = shm.DefaultPatience
 }
 
 func (l *RLock) reenter() bool {
@@ -211,25 +241,41 @@ func (l *RLock) acquired() {
 	}
 }
 
+// lock takes the mutex, until the deadline at most (zero: none), and
+// reports whether it did, and the pid of the dead holder it took over from
+// (only with takeOver, or on a robust lock), or 0.
+func (l *RLock) lock(deadline time.Time, takeOver bool) (bool, int) {
+	if !takeOver && !l.robust {
+		return l.m.LockDeadline(deadline), 0
+	}
+	ok, dead := l.m.LockOrRecover(deadline)
+	if dead != 0 && l.robust {
+		diagnose("%s took over the lock of %s %s from %s, which died holding it: %s", me(), l.kind, l.id,
+			describePid(dead, processName(dead)), "the numbers it guards are as that process left them")
+	}
+	return ok, dead
+}
+
 // Acquire blocks until this process holds the lock, at once if it already
 // does. Like Lock.Acquire, it reports a dead holder after a second.
 func (l *RLock) Acquire() {
 	perturb()
-	if l.reenter() {
-		return
+	if !l.reenter() {
+		l.lock(time.Time{}, false)
+		l.acquired()
 	}
-	l.m.Lock()
-	l.acquired()
+	runtime.KeepAlive(l)
 }
 
 // TryAcquire acquires the lock if it is free or already held by this
 // process, without waiting, and reports whether it did.
 func (l *RLock) TryAcquire() bool {
+	defer runtime.KeepAlive(l)
 	perturb()
 	if l.reenter() {
 		return true
 	}
-	if !l.m.TryLock() {
+	if ok, _ := l.lock(past, false); !ok {
 		return false
 	}
 	l.acquired()
@@ -239,11 +285,12 @@ func (l *RLock) TryAcquire() bool {
 // AcquireTimeout waits at most d for the lock and reports whether it
 // acquired it. d <= 0 does not wait.
 func (l *RLock) AcquireTimeout(d time.Duration) bool {
+	defer runtime.KeepAlive(l)
 	perturb()
 	if l.reenter() {
 		return true
 	}
-	if !l.m.LockDeadline(deadlineAfter(d)) {
+	if ok, _ := l.lock(deadlineAfter(d), false); !ok {
 		return false
 	}
 	l.acquired()
@@ -253,6 +300,7 @@ func (l *RLock) AcquireTimeout(d time.Duration) bool {
 // Release undoes one Acquire. In a process that does not hold the lock it
 // returns ErrNotOwner.
 func (l *RLock) Release() error {
+	defer runtime.KeepAlive(l)
 	perturb()
 	if atomic.LoadUint32(l.owner) != uint32(selfPid) {
 		return ErrNotOwner
@@ -280,10 +328,15 @@ func (l *RLock) releaseAll() (uint32, error) {
 	return n, l.Release()
 }
 
-// restore reacquires the levels releaseAll released.
-func (l *RLock) restore(n uint32) {
-	l.Acquire()
+// restore reacquires the levels releaseAll released, taking the lock over
+// from a holder that died meanwhile; it returns that holder's pid, or 0.
+func (l *RLock) restore(n uint32) int {
+	perturb()
+	_, dead := l.lock(time.Time{}, true)
+	l.acquired()
 	atomic.StoreUint32(l.count, n)
+	runtime.KeepAlive(l)
+	return dead
 }
 
 // Lock is Acquire, for sync.Locker.
@@ -299,6 +352,7 @@ func (l *RLock) Unlock() {
 // String describes the lock as Python's repr does:
 // <RLock(Process-1, 2)> or <RLock(None, 0)>.
 func (l *RLock) String() string {
+	defer runtime.KeepAlive(l)
 	pid, name, held := l.m.Holder()
 	if !held {
 		return "<RLock(None, 0)>"
@@ -318,8 +372,12 @@ func (l *RLock) decodeHandle(d *decoder) error {
 		return err
 	}
 	l.open()
+	releaseWith(l, l.region)
 	return nil
 }
 
 // ownedHere reports whether this process holds the lock.
-func (l *RLock) ownedHere() bool { return atomic.LoadUint32(l.owner) == uint32(selfPid) }
+func (l *RLock) ownedHere() bool {
+	defer runtime.KeepAlive(l)
+	return atomic.LoadUint32(l.owner) == uint32(selfPid)
+}

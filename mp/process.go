@@ -168,6 +168,7 @@ func (p *Process) Start() error {
 	}
 	p.started = true
 	p.pid = pid
+	rememberName(pid, p.Name) // for diagnostics about it once it is gone
 	p.daemon = p.Daemon
 	p.done = make(chan struct{})
 	self.mu.Lock()

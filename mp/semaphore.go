@@ -1,6 +1,7 @@
 package mp
 
 import (
+	"runtime"
 	"strconv"
 	"time"
 
@@ -38,18 +39,27 @@ func newSemaphore(n, bound int) *Semaphore {
 	return s
 }
 
-func (s *Semaphore) open() { s.s = must(shm.OpenSem(s.region, 0)) }
+func (s *Semaphore) open() {
+	releaseWith(s, s.region)
+	s.s = must(shm.OpenSem(s.region, 0))
+	id := s.id
+	s.s.OnLostWake = func(pid int) {
+		diagnose("%s acquired Semaphore %s late: %s released it and died before waking the processes waiting for it", me(), id, describePid(pid, processName(pid)))
+	}
+}
 
 // Acquire takes one unit, waiting while there is none.
 func (s *Semaphore) Acquire() {
 	perturb()
 	s.s.Acquire()
 	s.traced("acquire")
+	runtime.KeepAlive(s)
 }
 
 // TryAcquire takes one unit if there is one, without waiting, and reports
 // whether it did.
 func (s *Semaphore) TryAcquire() bool {
+	defer runtime.KeepAlive(s)
 	perturb()
 	if !s.s.TryAcquire() {
 		return false
@@ -61,6 +71,7 @@ func (s *Semaphore) TryAcquire() bool {
 // AcquireTimeout waits at most d for a unit and reports whether it took
 // one. d <= 0 does not wait.
 func (s *Semaphore) AcquireTimeout(d time.Duration) bool {
+	defer runtime.KeepAlive(s)
 	perturb()
 	if !s.s.AcquireDeadline(deadlineAfter(d)) {
 		return false
@@ -72,6 +83,7 @@ func (s *Semaphore) AcquireTimeout(d time.Duration) bool {
 // Release gives one unit back, waking a waiter if there is one. On a
 // bounded semaphore at its bound it returns ErrReleasedTooManyTimes.
 func (s *Semaphore) Release() error {
+	defer runtime.KeepAlive(s)
 	perturb()
 	if s.s.Release() != nil {
 		return ErrReleasedTooManyTimes
@@ -88,7 +100,10 @@ func (s *Semaphore) traced(event string) {
 
 // Value returns the number of units now (Python's get_value). Other
 // processes may change it at any moment.
-func (s *Semaphore) Value() int { return s.s.Value() }
+func (s *Semaphore) Value() int {
+	defer runtime.KeepAlive(s)
+	return s.s.Value()
+}
 
 // Lock is Acquire, for sync.Locker.
 func (s *Semaphore) Lock() { s.Acquire() }

@@ -23,6 +23,11 @@ const valueData = rlockSize
 // read followed by a write is not atomic: hold the lock around both, or use
 // Add.
 //
+// A process that dies holding the lock (terminated between Lock and Unlock)
+// does not stop the others: the next process to need the lock takes it over
+// and prints one line naming the dead process. The number is as that
+// process left it.
+//
 //	v.Lock()
 //	v.Store(v.Load() + 1)
 //	v.Unlock()
@@ -43,7 +48,8 @@ func NewValue[T Number](x T) *Value[T] {
 }
 
 func (v *Value[T]) open() {
-	v.lock.open()
+	v.lock.openRobust("Value")
+	releaseWith(v, v.lock.region)
 	v.p = (*T)(unsafe.Pointer(&v.lock.region.Bytes()[valueData]))
 }
 
@@ -99,7 +105,8 @@ func (v *Value[T]) decodeHandle(d *decoder) error {
 
 // Array is a fixed-length array of numbers in shared memory, guarded by a
 // lock, like Python's multiprocessing.Array. Get and Set each take the lock;
-// hold it (Lock, Unlock) around a read followed by a write.
+// hold it (Lock, Unlock) around a read followed by a write. Like a Value's,
+// its lock is taken over from a process that dies holding it.
 //
 // Its zero value is not usable: make one with NewArray.
 type Array[T Number] struct {
@@ -119,7 +126,8 @@ func NewArray[T Number](xs []T) *Array[T] {
 }
 
 func (a *Array[T]) open() {
-	a.lock.open()
+	a.lock.openRobust("Array")
+	releaseWith(a, a.lock.region)
 	b := a.lock.region.Bytes()
 	n := *(*int64)(unsafe.Pointer(&b[valueData]))
 	a.s = unsafe.Slice((*T)(unsafe.Pointer(&b[valueData+8])), n)

@@ -31,3 +31,8 @@ func processDead(pid int) bool {
 	state := stat[i+2]
 	return state == 'Z' || state == 'X'
 }
+
+// ProcessDead reports whether process pid has exited, counting a zombie as
+// dead: for packages built on this one that must tell a dead process from
+// a slow one.
+func ProcessDead(pid int) bool { return processDead(pid) }
