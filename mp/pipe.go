@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -46,8 +47,15 @@ var ErrBrokenPipe = errors.New("mp: broken pipe: the other end is closed")
 // keeps its own copy open never sees EOF on the other end. Close the copies
 // you do not use.
 //
-// Its zero value is not usable: make Conns with Pipe. Its methods are safe
-// from several goroutines.
+// A process that dies in the middle of a Send or a Recv (killed while it
+// waits in one, say) does not break the pipe for the others: the next Send
+// or Recv on that side takes over within a fraction of a second and prints
+// one line naming the dead process. Every message wholly sent is received
+// exactly once; a message larger than the pipe's buffer that was half sent,
+// or half received, when its process died is dropped.
+//
+// Its zero value is not usable: make Conns with Pipe. Do not copy a Conn;
+// pass the pointer. Its methods are safe from several goroutines.
 type Conn struct {
 	pipe    *pipeShared
 	in, out *shm.Ring
@@ -63,11 +71,20 @@ type Conn struct {
 
 // pipeShared is the region both ends map, with a count of the open ends in
 // this process: its descriptor is closed with the last one. The mapping
-// itself stays until the process ends, so that a Close racing with a Recv
-// in another goroutine cannot pull memory from under it.
+// itself stays until no end in this process is reachable any more, so that
+// a Close racing with a Recv in another goroutine cannot pull memory from
+// under it.
 type pipeShared struct {
 	region *shm.Region
 	refs   atomic.Int32
+	id     string // the pipe's name in diagnostics, its ends' ids without a or b
+}
+
+func newPipeShared(r *shm.Region, id string) *pipeShared {
+	mapped(len(r.Bytes()))
+	ps := &pipeShared{region: r, id: id}
+	releaseWith(ps, r)
+	return ps
 }
 
 var connCount atomic.Int64
@@ -84,9 +101,9 @@ func Pipe() (*Conn, *Conn) {
 	}
 	must(shm.InitRing(r, 0, pipeRingCap))
 	must(shm.InitRing(r, shm.RingSize(pipeRingCap), pipeRingCap))
-	ps := &pipeShared{region: r}
 	n := connCount.Add(1)
 	id := fmt.Sprintf("conn%d.%d", selfPid, n)
+	ps := newPipeShared(r, id)
 	a, b := &Conn{}, &Conn{}
 	a.init(ps, 0, fds[0], id+"a")
 	b.init(ps, 1, fds[1], id+"b")
@@ -105,8 +122,27 @@ func (c *Conn) init(ps *pipeShared, side, fd int, id string) {
 		must(shm.OpenRing(ps.region, 0)),
 		must(shm.OpenRing(ps.region, shm.RingSize(pipeRingCap))),
 	}
+	for _, r := range rings {
+		r.OnRecover = ps.recovered
+	}
 	// End 0 sends on ring 0 and receives on ring 1; end 1 the reverse.
 	c.pipe, c.out, c.in, c.side, c.id, c.life, c.rc = ps, rings[side], rings[1-side], side, id, f, rc
+}
+
+// recovered reports what a ring of the pipe found when it took a side over
+// from a dead process.
+func (ps *pipeShared) recovered(rc shm.Recovery) {
+	who := describePid(rc.Pid, processName(rc.Pid))
+	switch {
+	case rc.Put && rc.Lost:
+		diagnose("%s died in the middle of sending a message through Pipe %s; the part already sent is dropped, so that message is not delivered (%s took over)", who, ps.id, me())
+	case rc.Put:
+		diagnose("%s died while sending through Pipe %s; %s took over, and no message was lost", who, ps.id, me())
+	case rc.Lost:
+		diagnose("%s died in the middle of receiving a message from Pipe %s; the rest of it is dropped, so that message is lost (%s took over)", who, ps.id, me())
+	default:
+		diagnose("%s died while receiving from Pipe %s; %s took over, and no message was lost", who, ps.id, me())
+	}
 }
 
 // peerGone reports whether every copy of the other end is closed.
@@ -147,6 +183,7 @@ func (c *Conn) Send(v any) error {
 
 // send puts an encoded message in the outgoing ring.
 func (c *Conn) send(msg []byte) error {
+	defer runtime.KeepAlive(c)
 	perturb()
 	if len(msg)+8 > pipeRingCap {
 		return c.sendLarge(msg)
@@ -258,6 +295,7 @@ func bytesPayload(msg []byte) ([]byte, error) {
 // goroutine, while this one checks for EOF. If the other end is gone, that
 // goroutine stays blocked on the dead pipe.
 func (c *Conn) sendLarge(msg []byte) error {
+	defer runtime.KeepAlive(c)
 	buf := append([]byte(nil), msg...) // msg goes back to its pool when Send returns
 	done := make(chan error, 1)
 	go func() { done <- c.out.Put(buf, time.Time{}) }()
@@ -299,6 +337,7 @@ func (c *Conn) Recv(v any) error {
 // recv takes the next message from the incoming ring and hands it to use,
 // which must not keep it.
 func (c *Conn) recv(use func(msg []byte) error) error {
+	defer runtime.KeepAlive(c)
 	if c.closed.Load() {
 		return errConnClosed
 	}
@@ -362,6 +401,7 @@ func decodeSent(msg []byte, dst reflect.Value) error {
 // most d for one; d < 0 waits as long as it takes, and d == 0 does not
 // wait.
 func (c *Conn) Poll(d time.Duration) bool {
+	defer runtime.KeepAlive(c)
 	var deadline time.Time
 	if d > 0 {
 		deadline = time.Now().Add(d)
@@ -434,6 +474,6 @@ func (c *Conn) decodeHandle(d *decoder) error {
 	if err != nil {
 		return fmt.Errorf("mp: cannot map an inherited Conn: %w", err)
 	}
-	c.init(&pipeShared{region: r}, int(side), life, id)
+	c.init(newPipeShared(r, id[:len(id)-1]), int(side), life, id)
 	return nil
 }

@@ -2,11 +2,14 @@ package mp
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
+	"weak"
 
 	"github.com/forklore/forklore/mp/internal/shm"
 )
@@ -30,15 +33,37 @@ var (
 	ErrTaskDoneTooMany = errors.New("mp: task_done() called too many times")
 )
 
-// Queue layout in its region.
+// Queue layout in its region. The ring counts the items in it, so an item
+// is counted from the moment its last byte is in the ring; an unbounded
+// queue's items that wait in their producer (its backlog) are counted in
+// that producer's member slot and in queuePending. A bounded queue's ring
+// holds at most maxsize items, so taking a place and filling it is one step.
+//
+// The member slots say which processes use the queue, for what a process
+// that dies leaves behind: the items it still had in its backlog (lost with
+// it, and no longer counted), and whether anyone is left to get what an
+// exiting producer is still flushing. A slot is a pid, then a word holding
+// memberGot (the process has got from the queue) and its backlog's length.
 const (
-	queueSlots      = 0               // Sem: free places of a bounded queue
-	queueQsize      = shm.SemSize     // int64: items put and not yet got
-	queueUnfinished = shm.SemSize + 8 // int64: items put and not yet TaskDone
-	queueJoinSeq    = 2 * shm.SemSize // Seq: bumped when unfinished reaches 0
-	queueRing       = queueJoinSeq + shm.SeqSize
-	queueRingCap    = 1 << 20 // bytes of items in flight before producers buffer or wait
+	queueMembers     = 0
+	memberSlots      = 64
+	memberSize       = 8
+	queuePending     = memberSlots * memberSize // int64: items in producers' backlogs
+	queueFlags       = queuePending + 8         // uint32: queueFlag bits
+	queueDone        = queuePending + 64        // uint32: TaskDone calls, mod 2^32
+	queueJoinSeq     = queueDone + 64           // Seq: bumped when nothing is unfinished
+	queueRing        = queueJoinSeq + shm.SeqSize
+	queueRingCap     = 1 << 20 // bytes of items in flight before producers buffer or wait
+	memberGot        = 1 << 31
+	memberPending    = memberGot - 1
+	flagMembersFull  = 1 << 0 // some process found no free member slot
+	flagConsumerDied = 1 << 1 // a process that got from the queue died
 )
+
+// flushPatience is how long a process's exit flush waits with nothing got
+// from the queue, once every other process that got from it has died,
+// before it gives its items up.
+const flushPatience = time.Second
 
 var errQueueClosed = &misuse{"mp: queue is closed", ErrClosed}
 
@@ -64,27 +89,46 @@ var past = time.Unix(0, 1)
 // returns, or in Finish), which waits for readers to make room. So, as in
 // Python, joining a producer before getting its items can deadlock when it
 // put more than the shared buffer holds: get the items first, then join.
+// The flush gives up only when every other process that ever got from the
+// queue has died and nothing has been got for a second: it then prints one
+// line saying how many items are lost.
 //
-// Its zero value is not usable: make one with NewQueue. Its methods are
-// safe from several goroutines.
+// # A process that dies in the middle
+//
+// A process killed inside Put or Get, even while it waits there holding
+// the queue's internal lock, does not break the queue: the next Put or Get
+// on that side takes the lock over (within a fraction of a second) and
+// prints one line naming the dead process. Every item that was wholly in
+// the queue is got exactly once. What is lost is what the dead process had
+// in hand: the item it was putting (only an item larger than the shared
+// buffer can be half in), the item it was getting, and the items still
+// buffered in it; Qsize stops counting them. docs/how-mp-works.md has the
+// details.
+//
+// Its zero value is not usable: make one with NewQueue. Do not copy a
+// Queue; pass the pointer. Its methods are safe from several goroutines.
 type Queue[T any] struct {
 	shared
-	maxsize    int
-	slots      *shm.Sem // nil when unbounded
-	qsize      *int64
-	unfinished *int64
-	joinSeq    *shm.Seq
-	ring       *shm.Ring
-	kind       string // "Queue" or "JoinableQueue", for errors
+	maxsize int
+	ring    *shm.Ring
+	members []byte // the member slots
+	pending *int64
+	flags   *uint32
+	done    *uint32
+	joinSeq *shm.Seq
+	kind    string // "Queue" or "JoinableQueue", for errors
 
-	closed  atomic.Bool
-	noFlush atomic.Bool // abandoned (a terminated Pool's): exit does not wait for its backlog
+	closed   atomic.Bool
+	noFlush  atomic.Bool  // abandoned (a terminated Pool's): exit does not wait for its backlog
+	slot     atomic.Int32 // this process's member slot + 1; 0 before the first claim, -1 if none
+	consumer atomic.Bool  // this process is marked as one that gets
 
-	mu      sync.Mutex // guards the fields below
-	backlog [][]byte   // encoded items waiting for room in the ring, oldest first
-	feeding bool       // a feeder goroutine is running
-	idle    sync.Cond  // signalled when the feeder stops
-	hooked  bool       // the exit flush is registered
+	mu        sync.Mutex    // guards the fields below
+	backlog   [][]byte      // encoded items waiting for room in the ring, oldest first
+	feeding   bool          // a feeder goroutine is running
+	fed       chan struct{} // closed when the running feeder stops
+	hooked    bool          // the exit flush is registered
+	abandoned bool          // the exit flush gave the backlog up
 
 	getMu  sync.Mutex
 	getBuf []byte
@@ -102,23 +146,38 @@ func (q *Queue[T]) init(maxsize int, kind, idPrefix string) {
 	q.shared = newShared(idPrefix, queueRing+shm.RingSize(queueRingCap))
 	q.kind = kind
 	q.maxsize = max(maxsize, 0)
-	if _, err := shm.InitSem(q.region, queueSlots, q.maxsize, 0); err != nil {
-		panic("mp: " + err.Error())
-	}
-	must(shm.InitRing(q.region, queueRing, queueRingCap))
+	must(shm.InitRingBounded(q.region, queueRing, queueRingCap, q.maxsize))
 	q.open()
 }
 
 func (q *Queue[T]) open() {
+	releaseWith(q, q.region)
 	b := q.region.Bytes()
-	if q.maxsize > 0 {
-		q.slots = must(shm.OpenSem(q.region, queueSlots))
-	}
-	q.qsize = (*int64)(unsafe.Pointer(&b[queueQsize]))
-	q.unfinished = (*int64)(unsafe.Pointer(&b[queueUnfinished]))
+	q.members = b[queueMembers : queueMembers+memberSlots*memberSize]
+	q.pending = (*int64)(unsafe.Pointer(&b[queuePending]))
+	q.flags = (*uint32)(unsafe.Pointer(&b[queueFlags]))
+	q.done = (*uint32)(unsafe.Pointer(&b[queueDone]))
 	q.joinSeq = must(shm.OpenSeq(q.region, queueJoinSeq))
 	q.ring = must(shm.OpenRing(q.region, queueRing))
-	q.idle.L = &q.mu
+	q.ring.OnRecover = q.recovered
+	// An item a dead consumer took part of will never be marked done.
+	q.ring.OnDropped = func() { q.taskDone(true) }
+}
+
+// recovered reports what this handle's ring found when it took a side
+// over from a dead process.
+func (q *Queue[T]) recovered(rc shm.Recovery) {
+	who := describePid(rc.Pid, processName(rc.Pid))
+	switch {
+	case rc.Put && rc.Lost:
+		diagnose("%s died in the middle of putting an item on %s %s; the part of it already in the queue is dropped, so that item is not delivered (%s took over)", who, q.kind, q.id, me())
+	case rc.Put:
+		diagnose("%s died while putting on %s %s; %s took over, and no item was lost", who, q.kind, q.id, me())
+	case rc.Lost:
+		diagnose("%s died in the middle of getting an item from %s %s; the rest of it is dropped, so that item is lost (%s took over)", who, q.kind, q.id, me())
+	default:
+		diagnose("%s died while getting from %s %s; %s took over, and no item was lost", who, q.kind, q.id, me())
+	}
 }
 
 var bufPool = sync.Pool{New: func() any { return new([]byte) }}
@@ -135,6 +194,7 @@ func (q *Queue[T]) PutTimeout(v T, d time.Duration) error { return q.put(v, dead
 func (q *Queue[T]) PutNowait(v T) error { return q.put(v, past) }
 
 func (q *Queue[T]) put(v T, deadline time.Time) error {
+	defer runtime.KeepAlive(q)
 	if q.closed.Load() {
 		return errQueueClosed
 	}
@@ -146,17 +206,15 @@ func (q *Queue[T]) put(v T, deadline time.Time) error {
 	}
 	*bp = msg
 	perturb()
-	if q.slots != nil && !q.slots.AcquireDeadline(deadline) {
-		return ErrFull
-	}
-	q.count()
-	if q.slots != nil {
-		// A place is reserved; only an item larger than the ring waits here.
-		_ = q.ring.Put(msg, time.Time{})
+	if q.maxsize > 0 {
+		if q.ring.Put(msg, deadline) != nil {
+			return ErrFull
+		}
 	} else {
 		q.mu.Lock()
 		if len(q.backlog) > 0 || q.ring.Put(msg, past) != nil {
 			q.backlog = append(q.backlog, append([]byte(nil), msg...))
+			q.addPending(1)
 			q.startFeeder()
 		}
 		q.mu.Unlock()
@@ -167,61 +225,144 @@ func (q *Queue[T]) put(v T, deadline time.Time) error {
 	return nil
 }
 
+// putDirect puts v straight into the ring, waiting for room, never into
+// the backlog: once it returns, v is in the queue even if this process
+// dies at once. A Pool's worker puts its results so.
+func (q *Queue[T]) putDirect(v T) error {
+	defer runtime.KeepAlive(q)
+	msg, err := q.encode(v, nil)
+	if err != nil {
+		return err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.backlog) > 0 {
+		return fmt.Errorf("mp: internal error: putDirect behind a backlog")
+	}
+	return q.ring.Put(msg, time.Time{})
+}
+
 // startFeeder starts the goroutine that moves the backlog into the ring;
 // q.mu is held.
 func (q *Queue[T]) startFeeder() {
 	if !q.hooked {
 		q.hooked = true
-		atExit(q.flush)
+		// The exit hook must not keep a dropped queue alive: once the
+		// feeder has stopped, a queue nobody refers to has nothing to flush.
+		wq := weak.Make(q)
+		atExit(func() {
+			if q := wq.Value(); q != nil {
+				q.flush()
+			}
+		})
 	}
 	if q.feeding {
 		return
 	}
 	q.feeding = true
-	go func() {
-		q.mu.Lock()
-		for len(q.backlog) > 0 {
-			batch := q.backlog
-			q.mu.Unlock()
-			// Items stay in the backlog until they are in the ring, so
-			// that a Put meanwhile queues behind them and order holds.
-			_, _ = q.ring.PutBatch(batch, time.Time{})
-			q.mu.Lock()
-			q.backlog = q.backlog[len(batch):]
-		}
-		q.backlog = nil
-		q.feeding = false
-		q.idle.Broadcast()
-		q.mu.Unlock()
-	}()
+	q.fed = make(chan struct{})
+	go q.feed(q.fed)
 }
 
-// flush waits until this process's buffered items are in the ring.
-func (q *Queue[T]) flush() {
-	if q.noFlush.Load() {
-		return
-	}
+// feed moves the backlog into the ring, then closes done.
+func (q *Queue[T]) feed(done chan struct{}) {
 	q.mu.Lock()
-	for q.feeding {
-		q.idle.Wait()
+	for len(q.backlog) > 0 && !q.abandoned {
+		batch := q.backlog
+		q.mu.Unlock()
+		// Items stay in the backlog until they are in the ring, so that a
+		// Put meanwhile queues behind them and order holds.
+		n, _ := q.ring.PutBatch(batch, time.Time{})
+		q.mu.Lock()
+		if !q.abandoned { // giving up has already discounted them
+			q.backlog = q.backlog[n:]
+			q.addPending(-n)
+		}
 	}
+	q.backlog = nil
+	q.feeding = false
+	close(done)
 	q.mu.Unlock()
+}
+
+// flush waits until this process's buffered items are in the ring. It
+// gives them up, with one diagnostic, when every other process that got
+// from the queue has died and nothing has been got for flushPatience.
+func (q *Queue[T]) flush() {
+	defer runtime.KeepAlive(q)
+	gets, since := q.ring.Gets(), time.Now()
+	for !q.noFlush.Load() {
+		q.mu.Lock()
+		feeding, fed, n := q.feeding, q.fed, len(q.backlog)
+		q.mu.Unlock()
+		if !feeding {
+			return
+		}
+		select {
+		case <-fed:
+			continue
+		case <-time.After(shm.Recheck):
+		}
+		if g := q.ring.Gets(); g != gets {
+			gets, since = g, time.Now()
+			continue
+		}
+		if time.Since(since) < flushPatience {
+			continue
+		}
+		if dead, ok := q.consumersGone(); ok {
+			q.giveUp(n, dead)
+			return
+		}
+	}
+}
+
+// consumersGone reports whether some process other than this one got from
+// the queue and died, and none that got from it lives; dead names one.
+func (q *Queue[T]) consumersGone() (dead string, gone bool) {
+	flags := atomic.LoadUint32(q.flags)
+	if flags&flagMembersFull != 0 {
+		return "", false // a consumer may have gone unrecorded
+	}
+	if flags&flagConsumerDied != 0 {
+		dead = "a process that got from it"
+	}
+	for i := range memberSlots {
+		pid, st := q.member(i)
+		if pid == 0 || pid == selfPid || st&memberGot == 0 {
+			continue
+		}
+		if !processDead(pid) {
+			return "", false
+		}
+		dead = describePid(pid, processName(pid))
+	}
+	return dead, dead != ""
+}
+
+// giveUp drops the backlog at exit, discounting its items.
+func (q *Queue[T]) giveUp(n int, dead string) {
+	q.mu.Lock()
+	n = len(q.backlog)
+	q.abandoned = true
+	q.addPending(-n)
+	q.backlog = nil
+	q.mu.Unlock()
+	diagnose("%s gives up flushing %d items put on %s %s: %s died, no other process gets from it, and nothing has been got for %v; the items are lost",
+		me(), n, q.kind, q.id, dead, flushPatience)
 }
 
 // tryPut puts v only if the ring takes it at once, never buffering it: for
 // messages that may be dropped, which must not hold up the process's exit.
 func (q *Queue[T]) tryPut(v T) bool {
+	defer runtime.KeepAlive(q)
 	msg, err := q.encode(v, nil)
 	if err != nil {
 		return false
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.backlog) > 0 || q.ring.Put(msg, past) != nil {
-		return false
-	}
-	q.count()
-	return true
+	return len(q.backlog) == 0 && q.ring.Put(msg, past) == nil
 }
 
 // encode appends the encoding of v to buf; handles are refused.
@@ -231,11 +372,106 @@ func (q *Queue[T]) encode(v T, buf []byte) ([]byte, error) {
 	return e.buf, err
 }
 
-// count records an item put. It is called before the item is visible in
-// the ring, so that Join and Qsize never miss it.
-func (q *Queue[T]) count() {
-	atomic.AddInt64(q.qsize, 1)
-	atomic.AddInt64(q.unfinished, 1)
+// member returns the pid and state word of member slot i.
+func (q *Queue[T]) member(i int) (pid int, state uint32) {
+	pid = int(atomic.LoadUint32(q.memberPid(i)))
+	return pid, atomic.LoadUint32(q.memberState(i))
+}
+
+func (q *Queue[T]) memberPid(i int) *uint32 {
+	return (*uint32)(unsafe.Pointer(&q.members[i*memberSize]))
+}
+
+func (q *Queue[T]) memberState(i int) *uint32 {
+	return (*uint32)(unsafe.Pointer(&q.members[i*memberSize+4]))
+}
+
+// mySlot returns this process's member slot, claiming one on first use, or
+// -1 if every slot is taken by a live process.
+func (q *Queue[T]) mySlot() int {
+	if s := q.slot.Load(); s != 0 {
+		return int(s) - 1
+	}
+	s := q.claimSlot()
+	q.slot.Store(int32(s + 1))
+	return s
+}
+
+func (q *Queue[T]) claimSlot() int {
+	me := uint32(selfPid)
+	for i := range memberSlots {
+		if atomic.LoadUint32(q.memberPid(i)) == me {
+			return i // another handle onto this queue in this process
+		}
+	}
+	for i := range memberSlots {
+		if atomic.CompareAndSwapUint32(q.memberPid(i), 0, me) {
+			return i
+		}
+	}
+	// Take over the slot of a dead process, once what it left is
+	// accounted for.
+	q.reconcile()
+	for i := range memberSlots {
+		pid, st := q.member(i)
+		if pid == 0 || st&memberPending != 0 || !processDead(pid) {
+			continue
+		}
+		if atomic.CompareAndSwapUint32(q.memberPid(i), uint32(pid), me) {
+			if atomic.SwapUint32(q.memberState(i), 0)&memberGot != 0 {
+				atomicOr(q.flags, flagConsumerDied)
+			}
+			return i
+		}
+	}
+	atomicOr(q.flags, flagMembersFull)
+	return -1
+}
+
+// addPending counts n more (or fewer) items in this process's backlog.
+func (q *Queue[T]) addPending(n int) {
+	if s := q.mySlot(); s >= 0 {
+		atomic.AddUint32(q.memberState(s), uint32(n))
+	}
+	atomic.AddInt64(q.pending, int64(n))
+}
+
+// markConsumer records once that this process gets from the queue.
+func (q *Queue[T]) markConsumer() {
+	if s := q.mySlot(); s >= 0 {
+		atomicOr(q.memberState(s), memberGot)
+	}
+	q.consumer.Store(true)
+}
+
+// reconcile stops counting the items that died in the backlogs of dead
+// producers, and says how many each lost.
+func (q *Queue[T]) reconcile() {
+	if atomic.LoadInt64(q.pending) == 0 {
+		return
+	}
+	for i := range memberSlots {
+		pid, st := q.member(i)
+		if pid == 0 || pid == selfPid || st&memberPending == 0 || !processDead(pid) {
+			continue
+		}
+		if atomic.CompareAndSwapUint32(q.memberState(i), st, st&memberGot) {
+			n := st & memberPending
+			atomic.AddInt64(q.pending, -int64(n))
+			diagnose("%s died with %d items it had put on %s %s still waiting in it; they are lost, and Qsize no longer counts them",
+				describePid(pid, processName(pid)), n, q.kind, q.id)
+			q.joinSeq.Bump() // Join may have been waiting for them
+		}
+	}
+}
+
+func atomicOr(w *uint32, bits uint32) {
+	for {
+		v := atomic.LoadUint32(w)
+		if v&bits == bits || atomic.CompareAndSwapUint32(w, v, v|bits) {
+			return
+		}
+	}
 }
 
 // Get removes and returns the oldest item, waiting until there is one.
@@ -248,9 +484,13 @@ func (q *Queue[T]) GetTimeout(d time.Duration) (T, error) { return q.get(deadlin
 func (q *Queue[T]) GetNowait() (T, error) { return q.get(past) }
 
 func (q *Queue[T]) get(deadline time.Time) (T, error) {
+	defer runtime.KeepAlive(q)
 	var v T
 	if q.closed.Load() {
 		return v, errQueueClosed
+	}
+	if !q.consumer.Load() {
+		q.markConsumer()
 	}
 	perturb()
 	q.getMu.Lock()
@@ -258,11 +498,8 @@ func (q *Queue[T]) get(deadline time.Time) (T, error) {
 	buf, err := q.ring.Get(q.getBuf[:0], deadline)
 	q.getBuf = buf
 	if err != nil {
+		q.reconcile() // so that Qsize agrees that nothing came
 		return v, ErrEmpty
-	}
-	atomic.AddInt64(q.qsize, -1)
-	if q.slots != nil {
-		_ = q.slots.Release()
 	}
 	d := decoder{buf: buf}
 	if err := d.decodeValue(reflect.ValueOf(&v).Elem()); err != nil {
@@ -277,7 +514,17 @@ func (q *Queue[T]) get(deadline time.Time) (T, error) {
 // Qsize returns the number of items put and not yet got, including items
 // still buffered in their producer. Other processes may change it at any
 // moment.
-func (q *Queue[T]) Qsize() int { return int(atomic.LoadInt64(q.qsize)) }
+func (q *Queue[T]) Qsize() int {
+	defer runtime.KeepAlive(q)
+	// Pending first: an item moves from a backlog into the ring, never back,
+	// so it may be counted twice here, never missed.
+	p := atomic.LoadInt64(q.pending)
+	if p > 0 {
+		q.reconcile()
+		p = atomic.LoadInt64(q.pending)
+	}
+	return q.ring.Len() + int(p)
+}
 
 // Empty reports whether Qsize is 0.
 func (q *Queue[T]) Empty() bool { return q.Qsize() == 0 }
@@ -341,29 +588,57 @@ func NewJoinableQueue[T any](maxsize int) *JoinableQueue[T] {
 // TaskDone says that one item got from the queue has been handled. Calling
 // it more times than items were put returns ErrTaskDoneTooMany.
 func (q *JoinableQueue[T]) TaskDone() error {
+	defer runtime.KeepAlive(q)
+	if !q.taskDone(false) {
+		return ErrTaskDoneTooMany
+	}
+	return nil
+}
+
+// taskDone counts one item done, unless none is unfinished, and wakes the
+// joiners when none is left. force counts it regardless: an item a dead
+// consumer took with it, which nobody will mark done.
+func (q *Queue[T]) taskDone(force bool) bool {
 	for {
-		n := atomic.LoadInt64(q.unfinished)
-		if n <= 0 {
-			return ErrTaskDoneTooMany
+		d := atomic.LoadUint32(q.done)
+		if !force && q.unfinishedAt(d) <= 0 {
+			return false
 		}
-		if atomic.CompareAndSwapInt64(q.unfinished, n, n-1) {
-			if n == 1 {
+		if atomic.CompareAndSwapUint32(q.done, d, d+1) {
+			// Puts first, then the backlogs: an item moving from a backlog
+			// into the ring may be missed, never counted twice, so that a
+			// wakeup is never missed (Join checks for itself).
+			if int64(int32(q.ring.Puts()-(d+1)))+atomic.LoadInt64(q.pending) <= 0 {
 				q.joinSeq.Bump()
 			}
-			return nil
+			return true
 		}
 	}
 }
 
+// unfinishedAt returns the items put and not done, given d done.
+func (q *Queue[T]) unfinishedAt(d uint32) int64 {
+	p := atomic.LoadInt64(q.pending) // first: an item moving into the ring is counted twice, never missed
+	return int64(int32(q.ring.Puts()-d)) + p
+}
+
 // Join waits until every item put has been marked done with TaskDone.
-// An item counts from the moment Put is called, so Join never returns
-// while a Put is still on its way.
+// An item counts before its Put returns, so Join never returns while an
+// item put is still on its way, even one buffered in its producer.
+//
+// An item that a process got and then died before marking done is never
+// done, and Join waits for it, as in Python. Items lost with a process
+// that died in the middle of a Put or a Get, or in a producer's buffer,
+// are not waited for.
 func (q *JoinableQueue[T]) Join() {
+	defer runtime.KeepAlive(q)
 	for {
 		s := q.joinSeq.Load()
-		if atomic.LoadInt64(q.unfinished) == 0 {
+		if q.unfinishedAt(atomic.LoadUint32(q.done)) <= 0 {
 			return
 		}
-		q.joinSeq.WaitChange(s, time.Time{})
+		if !q.joinSeq.WaitChange(s, time.Now().Add(shm.Recheck)) {
+			q.reconcile() // items lost with a dead producer will never be done
+		}
 	}
 }

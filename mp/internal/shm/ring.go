@@ -126,6 +126,11 @@ type Ring struct {
 	// from the Put or Get that took over, with that side's lock held.
 	OnRecover func(Recovery)
 
+	// OnDropped, if not nil, is called each time this handle drops the
+	// last part of a message whose first part a dead consumer took: a
+	// message that was put, counts as got, and that nobody will use.
+	OnDropped func()
+
 	data        []byte
 	mask        uint32
 	maxMsgs     uint32
@@ -497,6 +502,9 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 			gets++
 			if skip {
 				skip = false
+				if r.OnDropped != nil {
+					r.OnDropped()
+				}
 			} else {
 				done = true
 			}
