@@ -53,7 +53,6 @@ var self struct {
 // the same program registers the same targets in every process. Main panics
 // on a value that cannot be a target, such as a function literal.
 func Main(targets ...any) {
-	targets = append(targets, &poolWorker{})
 	child := os.Getenv(childEnv) != ""
 	if child {
 		// The parent, the same program, checked these targets already:

@@ -42,21 +42,37 @@ type PoolConfig struct {
 // processes however many tasks arrive.
 //
 // Tasks travel through queues, so their arguments and results are copied
-// and may not hold handles: pass those through PoolConfig.InitArgs. A task
-// whose worker dies (killed, or os.Exit in the task) never completes, and
-// its caller waits forever, as in Python.
+// and may not hold handles: pass those through PoolConfig.InitArgs.
+//
+// # A worker that dies
+//
+// As Python's Pool does, a Pool replaces a worker that dies (killed, or
+// os.Exit in a task) with a new one, and prints one line naming the dead
+// worker. A task that was running in it fails: its Map, Apply or
+// AsyncResult returns a *DeadProcessError naming the worker
+// (errors.Is(err, ErrProcessDied)) instead of waiting forever, as Python's
+// would. A task the worker had not started yet goes to another worker. A
+// worker whose initializer fails (exits with an error before its first
+// task) is not replaced, so that a broken initializer does not start
+// processes forever; when none is left, the tasks waiting fail.
 //
 // End a Pool with Close then Join, or with Terminate. Its zero value is not
 // usable: make one with NewPool.
 type Pool struct {
-	tasks   *Queue[poolTask]
 	results *Queue[poolResult]
-	workers []*Process
+	states  *Array[int64] // per worker: the ID of the task it runs, 0 when idle, -1 while it starts
+	init    string
+	initArg []any
 
 	mu       sync.Mutex
-	state    int // poolRunning, poolClosed, poolTerminated
-	pending  map[int64]chan poolResult
+	changed  sync.Cond // signalled when a result is taken or a worker exits
+	state    int       // poolRunning, poolClosed, poolTerminated
+	workers  []*poolSlot
+	backlog  []*poolJob // tasks not yet sent to a worker, oldest first
+	jobs     map[int64]*poolJob
 	nextID   int64
+	taken    uint32 // results taken from the queue, for ordering deaths after them
+	stopped  bool   // the result handler has returned
 	handler  sync.WaitGroup
 	stopping atomic.Bool
 }
@@ -66,6 +82,29 @@ const (
 	poolClosed
 	poolTerminated
 )
+
+// A poolSlot is a place for one worker; a worker that dies is replaced in
+// the same slot, with a new task queue.
+type poolSlot struct {
+	index    int
+	proc     *Process         // nil once the worker has exited and not been replaced
+	tasks    *Queue[poolTask] // this worker's own
+	job      *poolJob         // the task sent to it and not answered yet
+	stopSent bool
+}
+
+// A poolJob is a task waiting for its outcome.
+type poolJob struct {
+	task poolTask
+	out  chan poolOutcome // buffered: receives exactly one outcome
+	slot *poolSlot        // the worker it was sent to, or nil
+}
+
+// poolOutcome is a job's result data, or why it has none.
+type poolOutcome struct {
+	data []byte
+	err  error
+}
 
 // poolTask is one unit of work: Count calls of the target Key, their
 // arguments encoded one call after the other. An empty Key stops a worker.
@@ -83,13 +122,25 @@ type poolResult struct {
 	Data []byte
 }
 
-// poolWorker is the target of a Pool's worker processes.
+// poolWorker is the target of a Pool's worker processes. Each has a task
+// queue of its own, so that the Pool knows which task a dead worker had:
+// the one it sent it, started if the worker's state says so.
 type poolWorker struct {
 	Tasks    *Queue[poolTask]
 	Results  *Queue[poolResult]
+	States   *Array[int64]
+	Index    int
 	Init     string
 	InitArgs []any
 }
+
+// The worker's target is noted here, in every process (a child runs this
+// init too), so that mp.Main knows nothing of the Pool. Noting costs
+// nothing at start; the target is named when first looked up.
+func init() { noteTargets([]any{&poolWorker{}}) }
+
+// errPoolTerminated fails the tasks a Terminate abandons.
+var errPoolTerminated = &misuse{"mp: the Pool was terminated before this task finished", ErrPoolClosed}
 
 var poolCount atomic.Int64
 
@@ -102,7 +153,12 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("mp: a Pool needs at least 1 process, not %d", n)
 	}
-	w := &poolWorker{}
+	p := &Pool{
+		results: NewQueue[poolResult](0),
+		states:  NewArray(make([]int64, n)),
+		jobs:    make(map[int64]*poolJob),
+	}
+	p.changed.L = &p.mu
 	if cfg.Initializer != nil {
 		key, err := checkRegistered(cfg.Initializer)
 		if err != nil {
@@ -111,35 +167,52 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		if _, err := argsFor(reflect.ValueOf(cfg.Initializer), cfg.InitArgs); err != nil {
 			return nil, err
 		}
-		w.Init, w.InitArgs = key, cfg.InitArgs
+		p.init, p.initArg = key, cfg.InitArgs
 	}
-	p := &Pool{
-		tasks:   NewQueue[poolTask](0),
-		results: NewQueue[poolResult](0),
-		pending: make(map[int64]chan poolResult),
-	}
-	w.Tasks, w.Results = p.tasks, p.results
-	base := poolCount.Add(int64(n)) - int64(n)
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for i := range n {
-		proc := NewProcess(w)
-		proc.Name = "PoolWorker-" + strconv.FormatInt(base+int64(i)+1, 10)
-		proc.Daemon = true
-		if err := proc.Start(); err != nil {
-			for _, q := range p.workers {
-				q.Kill()
-				q.Join()
+		s := &poolSlot{index: i}
+		p.workers = append(p.workers, s)
+		if err := p.startWorker(s); err != nil {
+			for _, s := range p.workers {
+				if s.proc != nil {
+					s.proc.Kill()
+					s.proc.Join()
+				}
 			}
 			return nil, err
 		}
-		p.workers = append(p.workers, proc)
 	}
 	p.handler.Add(1)
 	go p.handleResults()
 	return p, nil
 }
 
+// startWorker starts a worker in slot s, with a fresh task queue; p.mu is
+// held.
+func (p *Pool) startWorker(s *poolSlot) error {
+	s.tasks = NewQueue[poolTask](0)
+	s.stopSent = false
+	p.states.Set(s.index, -1)
+	proc := NewProcess(&poolWorker{
+		Tasks: s.tasks, Results: p.results, States: p.states,
+		Index: s.index, Init: p.init, InitArgs: p.initArg,
+	})
+	proc.Name = "PoolWorker-" + strconv.FormatInt(poolCount.Add(1), 10)
+	proc.Daemon = true
+	if err := proc.Start(); err != nil {
+		return err
+	}
+	s.proc = proc
+	go p.watch(s, proc)
+	return nil
+}
+
 // Run is the life of a worker: run the initializer, then tasks until a
-// sentinel.
+// sentinel. Its state says which task it runs, so that the Pool can tell a
+// task it had started from one it had not; its results go straight into
+// the queue, so that a result put before it dies is never lost.
 func (w *poolWorker) Run() error {
 	if w.Init != "" {
 		init, ok := lookupTarget(w.Init)
@@ -154,6 +227,7 @@ func (w *poolWorker) Run() error {
 			return fmt.Errorf("mp: the pool initializer failed: %w", err)
 		}
 	}
+	w.States.Set(w.Index, 0)
 	for {
 		t, err := w.Tasks.Get()
 		if err != nil {
@@ -162,9 +236,11 @@ func (w *poolWorker) Run() error {
 		if t.Key == "" {
 			return nil
 		}
-		if err := w.Results.Put(poolResult{ID: t.ID, Data: runTask(t)}); err != nil {
+		w.States.Set(w.Index, t.ID)
+		if err := w.Results.putDirect(poolResult{ID: t.ID, Data: runTask(t)}); err != nil {
 			return err
 		}
+		w.States.Set(w.Index, 0)
 	}
 }
 
@@ -223,52 +299,169 @@ func callRecovering(fn reflect.Value, args []reflect.Value) (out []reflect.Value
 	return fn.Call(args), nil
 }
 
-// handleResults hands each result to the caller waiting for it, until
-// join stops it with a result of ID 0. It also polls for the stop: a worker
-// terminated in the middle of a Put may have left the results queue
-// unusable, and the stop result stuck behind it.
+// handleResults hands each result to the caller waiting for it and gives
+// the worker that sent it its next task, until join stops it with a result
+// of ID 0. It also polls for the stop, so that a stop result that could not
+// be put (the queue full) still ends it.
 func (p *Pool) handleResults() {
 	defer p.handler.Done()
 	for {
 		r, err := p.results.GetTimeout(50 * time.Millisecond)
-		if errors.Is(err, ErrEmpty) {
-			if p.stopping.Load() {
-				return
-			}
-			continue
-		}
-		if err != nil || r.ID == 0 {
-			return
-		}
 		p.mu.Lock()
-		c := p.pending[r.ID]
-		delete(p.pending, r.ID)
+		if err == nil {
+			p.taken++
+			if r.ID != 0 {
+				p.deliver(r)
+			}
+		}
+		var stop bool
+		switch {
+		case err == nil:
+			stop = r.ID == 0 // join's stop
+		case errors.Is(err, ErrEmpty):
+			stop = p.stopping.Load()
+		default:
+			stop = true
+		}
+		if stop {
+			p.stopped = true
+		}
+		p.changed.Broadcast()
 		p.mu.Unlock()
-		if c != nil {
-			c <- r
+		if stop {
+			return
 		}
 	}
 }
 
-// submit queues one task and returns the channel its result comes on.
-func (p *Pool) submit(key string, count int, args []byte) (chan poolResult, error) {
+// deliver hands result r to its job; p.mu is held.
+func (p *Pool) deliver(r poolResult) {
+	job := p.jobs[r.ID]
+	if job == nil {
+		return // failed already: its worker was taken for dead, or the Pool terminated
+	}
+	delete(p.jobs, r.ID)
+	if job.slot != nil && job.slot.job == job {
+		job.slot.job = nil
+	}
+	job.out <- poolOutcome{data: r.Data}
+	p.dispatch()
+}
+
+// dispatch sends waiting tasks to idle workers, and, once the Pool is
+// closed and nothing waits, the stop to each idle worker; p.mu is held.
+func (p *Pool) dispatch() {
+	for _, s := range p.workers {
+		if s.proc == nil || s.job != nil || s.stopSent {
+			continue
+		}
+		if len(p.backlog) > 0 {
+			job := p.backlog[0]
+			p.backlog = p.backlog[1:]
+			s.job, job.slot = job, s
+			if err := s.tasks.Put(job.task); err != nil {
+				s.job, job.slot = nil, nil
+				p.finish(job, err)
+			}
+			continue
+		}
+		if p.state == poolClosed {
+			s.stopSent = true
+			_ = s.tasks.Put(poolTask{})
+		}
+	}
+}
+
+// finish gives job an outcome without a result; p.mu is held.
+func (p *Pool) finish(job *poolJob, err error) {
+	delete(p.jobs, job.task.ID)
+	job.out <- poolOutcome{err: err}
+}
+
+// watch waits for the worker in slot s to exit and then deals with it,
+// after every result the worker put before it died has been taken, so
+// that a task whose result is in the queue is never taken for lost.
+func (p *Pool) watch(s *poolSlot, proc *Process) {
+	proc.Join()
+	put := p.results.ring.Puts()
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.state != poolTerminated && !p.stopped && int32(p.taken-put) < 0 {
+		p.changed.Wait()
+	}
+	p.exited(s, proc)
+	p.changed.Broadcast()
+}
+
+// exited deals with the exit of proc, the worker in slot s; p.mu is held.
+func (p *Pool) exited(s *poolSlot, proc *Process) {
+	if s.proc != proc {
+		return
+	}
+	s.proc = nil
+	// Whatever is still in its queue is not for anyone else.
+	s.tasks.noFlush.Store(true)
+	code, _ := proc.ExitCode()
+	if p.state == poolTerminated || s.stopSent && s.job == nil && code == 0 {
+		return
+	}
+	state := p.states.Get(s.index)
+	if job := s.job; job != nil {
+		s.job, job.slot = nil, nil
+		if state == job.task.ID {
+			p.finish(job, &DeadProcessError{Pid: proc.Pid(), Name: proc.Name,
+				What: "while running this task (exit code " + exitCodeName(code) + ")"})
+		} else {
+			// It died before it started the task: another worker runs it.
+			p.backlog = append([]*poolJob{job}, p.backlog...)
+		}
+	}
+	if state == -1 && code == 1 {
+		// The initializer failed; the worker said why on its stderr.
+		diagnose("the Pool's worker %s exited with code 1 before its first task (its initializer failed?), so it is not replaced", describePid(proc.Pid(), proc.Name))
+		p.failIfNoWorkers()
+		return
+	}
+	if p.state == poolClosed && len(p.jobs) == 0 {
+		diagnose("the Pool's worker %s died (exit code %s); the Pool is closed and has no task left, so it is not replaced", describePid(proc.Pid(), proc.Name), exitCodeName(code))
+		return
+	}
+	if err := p.startWorker(s); err != nil {
+		diagnose("the Pool's worker %s died (exit code %s), and no worker could be started in its place: %v", describePid(proc.Pid(), proc.Name), exitCodeName(code), err)
+		p.failIfNoWorkers()
+		return
+	}
+	diagnose("the Pool's worker %s died (exit code %s); %s replaces it", describePid(proc.Pid(), proc.Name), exitCodeName(code), s.proc.Name)
+	p.dispatch()
+}
+
+// failIfNoWorkers fails every task waiting when no worker is left to run
+// them; p.mu is held.
+func (p *Pool) failIfNoWorkers() {
+	for _, s := range p.workers {
+		if s.proc != nil {
+			return
+		}
+	}
+	for _, job := range p.backlog {
+		p.finish(job, fmt.Errorf("mp: no Pool worker is left to run this task: see the lines above"))
+	}
+	p.backlog = nil
+}
+
+// submit queues one task and returns the channel its outcome comes on.
+func (p *Pool) submit(key string, count int, args []byte) (chan poolOutcome, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.state != poolRunning {
-		p.mu.Unlock()
 		return nil, ErrPoolClosed
 	}
 	p.nextID++
-	id := p.nextID
-	c := make(chan poolResult, 1)
-	p.pending[id] = c
-	p.mu.Unlock()
-	if err := p.tasks.Put(poolTask{ID: id, Key: key, Count: count, Args: args}); err != nil {
-		p.mu.Lock()
-		delete(p.pending, id)
-		p.mu.Unlock()
-		return nil, err
-	}
-	return c, nil
+	job := &poolJob{task: poolTask{ID: p.nextID, Key: key, Count: count, Args: args}, out: make(chan poolOutcome, 1)}
+	p.jobs[job.task.ID] = job
+	p.backlog = append(p.backlog, job)
+	p.dispatch()
+	return job.out, nil
 }
 
 // checkPoolFunc checks that fn can run in a worker and returns its key.
@@ -327,8 +520,10 @@ func decodeOutcomes(data []byte, count int, out reflect.Value, at int, fnResult 
 // Map calls fn on every item in the pool's workers and returns the
 // results in the order of items (Python's Pool.map). Items go to workers in
 // chunks, as in Python. fn must be registered with mp.Main. If a call
-// panics, Map returns the results it has and the first panic as an error.
-// For a function that also returns an error, use ApplyAsync per item.
+// panics, Map returns the results it has and the first panic as an error;
+// if a worker dies while running a chunk, the error is a *DeadProcessError
+// naming it. For a function that also returns an error, use ApplyAsync per
+// item.
 func Map[T, R any](p *Pool, fn func(T) R, items []T) ([]R, error) {
 	key, err := checkPoolFunc(fn, reflect.TypeFor[R]())
 	if err != nil {
@@ -339,7 +534,7 @@ func Map[T, R any](p *Pool, fn func(T) R, items []T) ([]R, error) {
 		chunk++
 	}
 	type sent struct {
-		c     chan poolResult
+		c     chan poolOutcome
 		at, n int
 	}
 	var chunks []sent
@@ -362,7 +557,11 @@ func Map[T, R any](p *Pool, fn func(T) R, items []T) ([]R, error) {
 	var first error
 	for _, s := range chunks {
 		r := <-s.c
-		if err := decodeOutcomes(r.Data, s.n, ov, s.at, reflect.TypeFor[R]()); err != nil && first == nil {
+		err := r.err
+		if err == nil {
+			err = decodeOutcomes(r.data, s.n, ov, s.at, reflect.TypeFor[R]())
+		}
+		if err != nil && first == nil {
 			first = err
 		}
 	}
@@ -371,7 +570,7 @@ func Map[T, R any](p *Pool, fn func(T) R, items []T) ([]R, error) {
 
 // AsyncResult is the result of ApplyAsync, like Python's AsyncResult.
 type AsyncResult[R any] struct {
-	c    chan poolResult
+	c    chan poolOutcome
 	once sync.Once
 	done chan struct{}
 	val  R
@@ -418,7 +617,9 @@ func ApplyAsync[R any](p *Pool, fn any, args ...any) *AsyncResult[R] {
 		if rt != nil {
 			fr = reflect.TypeOf(fn).Out(0)
 		}
-		a.err = decodeOutcomesInto(r.Data, reflect.ValueOf(out), fr)
+		if a.err = r.err; a.err == nil {
+			a.err = decodeOutcomesInto(r.data, reflect.ValueOf(out), fr)
+		}
 		a.val = out[0]
 		a.once.Do(func() { close(a.done) })
 	}()
@@ -489,25 +690,33 @@ func (p *Pool) Close() error {
 		return nil
 	}
 	p.state = poolClosed
-	for range p.workers {
-		if err := p.tasks.Put(poolTask{}); err != nil {
-			return err
-		}
-	}
+	p.dispatch()
 	return nil
 }
 
 // Terminate stops the workers at once (SIGTERM), abandoning the tasks they
-// run; callers waiting for those results wait forever.
+// run or have not started: those fail with an error matching
+// ErrPoolClosed. (Python's never complete.)
 func (p *Pool) Terminate() error {
 	p.mu.Lock()
 	p.state = poolTerminated
+	for _, job := range p.jobs {
+		p.finish(job, errPoolTerminated)
+	}
+	p.backlog = nil
+	var procs []*Process
+	for _, s := range p.workers {
+		if s.proc != nil {
+			procs = append(procs, s.proc)
+			// What is still buffered for a worker must not hold up this
+			// process's exit.
+			s.tasks.noFlush.Store(true)
+		}
+		s.job = nil
+	}
 	p.mu.Unlock()
-	// The queues are abandoned with the workers: what is still buffered for
-	// them must not hold up this process's exit.
-	p.tasks.noFlush.Store(true)
 	p.results.noFlush.Store(true)
-	for _, w := range p.workers {
+	for _, w := range procs {
 		w.Terminate()
 	}
 	return p.join()
@@ -526,24 +735,35 @@ func (p *Pool) Join() error {
 }
 
 func (p *Pool) join() error {
-	for _, w := range p.workers {
-		w.Join()
+	p.mu.Lock()
+	for len(p.livePids()) > 0 {
+		p.changed.Wait()
 	}
+	p.mu.Unlock()
 	// Every result is in; stop the handler, at once if the stop result fits
 	// in the queue, else at its next poll. (A worker terminated in the
-	// middle of a Put leaves the queue's lock held, and a buffered stop
-	// result would then hold up this process's exit forever.)
+	// middle of a Put leaves the queue's lock held until a taker notices,
+	// and a buffered stop result must not hold up this process's exit.)
 	p.stopping.Store(true)
 	p.results.tryPut(poolResult{})
 	p.handler.Wait()
 	return nil
 }
 
-// Pids returns the workers' pids.
+// Pids returns the pids of the workers running now: after a worker died,
+// its replacement's.
 func (p *Pool) Pids() []int {
-	pids := make([]int, len(p.workers))
-	for i, w := range p.workers {
-		pids[i] = w.Pid()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.livePids()
+}
+
+func (p *Pool) livePids() []int {
+	var pids []int
+	for _, s := range p.workers {
+		if s.proc != nil {
+			pids = append(pids, s.proc.Pid())
+		}
 	}
 	return pids
 }

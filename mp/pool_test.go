@@ -162,8 +162,9 @@ func TestPoolTerminate(t *testing.T) {
 	if err := p.Terminate(); err != nil {
 		t.Fatal(err)
 	}
-	if slow.Ready() {
-		t.Error("the abandoned task reports a result")
+	// The abandoned task fails rather than leave its caller waiting.
+	if _, err := slow.GetTimeout(30 * time.Second); !errors.Is(err, mp.ErrPoolClosed) {
+		t.Errorf("the abandoned task's Get = %v; want an error matching %v", err, mp.ErrPoolClosed)
 	}
 	for _, pid := range p.Pids() {
 		if err := syscallKill0(pid); err == nil {
