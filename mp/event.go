@@ -10,8 +10,13 @@ import (
 // Event is a flag shared between processes, like Python's
 // multiprocessing.Event: Wait blocks until some process calls Set.
 //
-// Its zero value is not usable: make one with NewEvent. Its methods are
-// safe from several goroutines.
+// An Event has no lock for a dead process to keep. A process that dies in
+// the middle of Set has set the Event or not; if it dies between setting it
+// and waking the waiters, they wake up by themselves within a tenth of a
+// second, and one of them prints one line naming it.
+//
+// Its zero value is not usable: make one with NewEvent. Do not copy an
+// Event; pass the pointer. Its methods are safe from several goroutines.
 type Event struct {
 	shared
 	seq *shm.Seq // odd while set; every change adds 1
@@ -29,7 +34,7 @@ func (e *Event) open() {
 	e.seq = must(shm.OpenSeq(e.region, 0))
 	id := e.id
 	e.seq.OnLostWake = func(pid int) {
-		diagnose("%s woke up late on Event %s: %s set it and died before waking the processes waiting for it", me(), id, describePid(pid, processName(pid)))
+		diagnose("%s set Event %s and died before waking the processes waiting for it; %s woke up by itself", describePid(pid, processName(pid)), id, me())
 	}
 }
 
@@ -42,8 +47,7 @@ func (e *Event) Set() {
 		if v&1 == 1 {
 			return
 		}
-		if e.seq.CompareAndSwap(v, v+1) {
-			e.seq.WakeAll()
+		if e.seq.CompareAndSwapWake(v, v+1, allWaiters) {
 			return
 		}
 	}
@@ -130,7 +134,7 @@ func (c *Condition) open() {
 	c.seq = must(shm.OpenSeq(c.region, 0))
 	id := c.id
 	c.seq.OnLostWake = func(pid int) {
-		diagnose("%s woke up late on Condition %s: %s notified it and died before waking the processes waiting on it", me(), id, describePid(pid, processName(pid)))
+		diagnose("%s notified Condition %s and died before waking the processes waiting on it; %s woke up by itself", describePid(pid, processName(pid)), id, me())
 	}
 }
 
@@ -215,8 +219,7 @@ func (c *Condition) Notify(n int) error {
 	if !c.owned() {
 		return ErrNotOwner
 	}
-	c.seq.Add(1)
-	c.seq.Wake(n)
+	c.seq.AddWake(1, n)
 	return nil
 }
 
@@ -250,3 +253,6 @@ func (c *Condition) decodeHandle(d *decoder) error {
 	c.lock = new(RLock)
 	return c.lock.decodeHandle(d)
 }
+
+// allWaiters wakes every process waiting on a Seq.
+const allWaiters = 1<<31 - 1

@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 		square, pidOf, mayFail, panics, initCounter, sleepMs,
 		// example_test.go
 		greet, &Piao{}, countdown, produceWords, shout,
+		// faults_test.go
+		getStopped, putBigStopped, putTagged, getSomeThenBlock, sendStopped, recvStopped, recvLines,
+		holdCondition, setStopped, releaseStopped, holdValue, setStarted, stopFirstWorker, blockIfZero,
 	)
 	// Under -race each child would sleep 1 s at exit to let reports flush.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")

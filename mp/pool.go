@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // ErrPoolRunning is returned by Pool.Join before Close or Terminate; the
@@ -236,6 +238,7 @@ func (w *poolWorker) Run() error {
 		if t.Key == "" {
 			return nil
 		}
+		shm.Fault("pool.worker.got") // a task taken and not started
 		w.States.Set(w.Index, t.ID)
 		if err := w.Results.putDirect(poolResult{ID: t.ID, Data: runTask(t)}); err != nil {
 			return err

@@ -13,8 +13,14 @@ import (
 // none, and Release gives one back. A bounded semaphore (NewBoundedSemaphore)
 // refuses a Release that would raise it above its initial value.
 //
+// A process that dies between releasing and waking a waiter makes the
+// waiter wake up by itself within a tenth of a second, and print one line
+// naming it. A unit that a dead process acquired and never released stays
+// taken, as in Python: a Semaphore does not know who holds its units.
+//
 // Its zero value is not usable: make one with NewSemaphore or
-// NewBoundedSemaphore. Its methods are safe from several goroutines.
+// NewBoundedSemaphore. Do not copy a Semaphore; pass the pointer. Its
+// methods are safe from several goroutines.
 type Semaphore struct {
 	shared
 	s *shm.Sem
@@ -44,7 +50,7 @@ func (s *Semaphore) open() {
 	s.s = must(shm.OpenSem(s.region, 0))
 	id := s.id
 	s.s.OnLostWake = func(pid int) {
-		diagnose("%s acquired Semaphore %s late: %s released it and died before waking the processes waiting for it", me(), id, describePid(pid, processName(pid)))
+		diagnose("%s released Semaphore %s and died before waking the processes waiting for it; %s woke up by itself", describePid(pid, processName(pid)), id, me())
 	}
 }
 

@@ -119,6 +119,7 @@ func mapped(n int) {
 	regions.since.Store(0)
 	regions.sinceBytes.Store(0)
 	runtime.GC()
+	runtime.Gosched() // let the cleanups the collection queued start
 	regions.collecting.Store(false)
 }
 

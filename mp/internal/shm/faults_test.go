@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Fault tests stop a child at a chosen point with SIGSTOP (through the fault
@@ -22,7 +25,11 @@ func stopAt(point string) {
 	var once atomic.Bool
 	SetFaultHook(func(p string) {
 		if p == point && !once.Swap(true) {
-			syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+			stopThisThread()
+			// Continued (to take a SIGTERM), never go past the point.
+			for {
+				time.Sleep(time.Hour)
+			}
 		}
 	})
 }
@@ -350,4 +357,14 @@ func TestLostWakeups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stopThisThread stops the process with a SIGSTOP aimed at the calling
+// thread: the thread takes it on its way out of the system call and stops
+// there. A SIGSTOP sent to the process may be taken by another thread,
+// and the caller would run on for a moment before the whole process stops.
+func stopThisThread() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	unix.Tgkill(os.Getpid(), unix.Gettid(), syscall.SIGSTOP)
 }

@@ -14,8 +14,8 @@ const pollInterval = 200 * time.Microsecond
 // futexWait sleeps while *addr == val, for at most d (forever if d < 0),
 // looking at the word every pollInterval. It may return early; callers
 // re-check their state. Polling never misses a change, so it never reports
-// a timeout: no wakeup can be lost here.
-func futexWait(addr *uint32, val uint32, d time.Duration) (timedOut bool) {
+// alone: no wakeup can be lost here.
+func futexWait(addr *uint32, val uint32, d time.Duration) (alone bool) {
 	if atomic.LoadUint32(addr) != val {
 		return false
 	}

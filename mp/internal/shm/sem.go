@@ -39,9 +39,9 @@ const (
 // units.
 type Sem struct {
 	// OnLostWake, if not nil, is called by an acquire that found a unit
-	// only when it looked again by itself, when the process that released
-	// it (pid) died before waking it. It is set on this handle before its
-	// first use.
+	// without being woken, when the process that released it (pid) died
+	// before waking the waiters. It is set on this handle before its first
+	// use.
 	OnLostWake func(pid int)
 
 	value, waiters, waker *uint32
@@ -126,9 +126,9 @@ func (s *Sem) AcquireDeadline(deadline time.Time) bool {
 		// Count ourselves before sleeping; Release increments the value
 		// before it reads the count, so one of us sees the other's write.
 		atomic.AddUint32(s.waiters, 1)
-		_, timedOut := sleep(s.value, 0, deadline)
+		_, alone := sleep(s.value, 0, deadline)
 		atomic.AddUint32(s.waiters, ^uint32(0))
-		if timedOut && s.TryAcquire() {
+		if alone && s.TryAcquire() {
 			lostWake(s.waker, s.OnLostWake)
 			return true
 		}
@@ -143,9 +143,11 @@ func (s *Sem) Release() error {
 	if limit == 0 {
 		limit = math.MaxInt32
 	}
+	marked := markWaker(s.waiters, s.waker)
 	for {
 		v := atomic.LoadUint32(s.value)
 		if v >= limit {
+			unmarkWaker(s.waker, marked)
 			return ErrReleasedTooManyTimes
 		}
 		if atomic.CompareAndSwapUint32(s.value, v, v+1) {
@@ -153,8 +155,10 @@ func (s *Sem) Release() error {
 		}
 	}
 	if atomic.LoadUint32(s.waiters) != 0 {
-		wakeMarked(s.waker, s.value, 1, "sem.release.wake")
+		fault("sem.release.wake")
+		futexWake(s.value, 1)
 	}
+	unmarkWaker(s.waker, marked)
 	return nil
 }
 

@@ -25,16 +25,18 @@ const (
 // Condition (notify bumps it). Get one with OpenSeq; zero bytes in the
 // region are a Seq holding 0.
 //
-// Changing the word does not wake anyone by itself: Bump does both, and
-// after Add or CompareAndSwap call Wake or WakeAll.
+// Changing the word does not wake anyone by itself: Bump, AddWake and
+// CompareAndSwapWake do both, and after Add or CompareAndSwap call Wake or
+// WakeAll.
 //
 // A process that dies after changing the word and before waking the
 // sleepers leaves them asleep until they look again by themselves, within
-// Recheck. OnLostWake lets a waiter say so.
+// Recheck. OnLostWake lets a waiter name it, when it changed the word
+// with Bump, AddWake or CompareAndSwapWake.
 type Seq struct {
 	// OnLostWake, if not nil, is called by WaitChange when it found the
-	// word changed only when it looked again by itself, and the process
-	// that changed it (pid) died before waking it. It is set on this handle
+	// word changed without being woken, and the process that changed it
+	// (pid) died before waking the waiters. It is set on this handle
 	// before its first use.
 	OnLostWake func(pid int)
 
@@ -64,45 +66,106 @@ func (s *Seq) CompareAndSwap(old, new uint32) bool {
 }
 
 // Bump adds 1 to the word, wakes every waiter, and returns the new value.
-func (s *Seq) Bump() uint32 {
-	v := atomic.AddUint32(s.word, 1)
-	s.WakeAll()
+func (s *Seq) Bump() uint32 { return s.AddWake(1, allWaiters) }
+
+// allWaiters is the count that wakes every waiter.
+const allWaiters = 1<<31 - 1
+
+// AddWake adds delta to the word, wakes up to n waiters, and returns the
+// new value. Unlike Add followed by Wake, it marks this process as the
+// waker first, so that waiters can name it if it dies in between.
+func (s *Seq) AddWake(delta uint32, n int) uint32 {
+	marked := markWaker(s.waiters, s.waker)
+	v := atomic.AddUint32(s.word, delta)
+	s.wake(n, marked)
 	return v
+}
+
+// CompareAndSwapWake sets the word to new if it holds old, then wakes up
+// to n waiters as AddWake does; it reports whether it swapped.
+func (s *Seq) CompareAndSwapWake(old, new uint32, n int) bool {
+	marked := markWaker(s.waiters, s.waker)
+	if !atomic.CompareAndSwapUint32(s.word, old, new) {
+		unmarkWaker(s.waker, marked)
+		return false
+	}
+	s.wake(n, marked)
+	return true
 }
 
 // Wake wakes up to n processes waiting in WaitChange. Waiters that find the
 // word unchanged go back to sleep, so change it first. Wake makes no system
 // call when nobody waits.
-func (s *Seq) Wake(n int) {
-	if atomic.LoadUint32(s.waiters) != 0 {
-		wakeMarked(s.waker, s.word, n, "seq.wake")
-	}
-}
-
-// wakeMarked wakes up to n sleepers on word with this process's pid in
-// waker meanwhile, so that a sleeper that is never woken can tell who died
-// before waking it. Only the slow path, with sleepers, pays for it.
-func wakeMarked(waker, word *uint32, n int, point string) {
-	atomic.StoreUint32(waker, selfPid)
-	fault(point)
-	futexWake(word, n)
-	atomic.CompareAndSwapUint32(waker, selfPid, 0)
-}
-
-// lostWake is called by a waiter that found its word changed only when it
-// looked again by itself: if the marked waker died, it reports it once.
-func lostWake(waker *uint32, report func(pid int)) {
-	pid := atomic.LoadUint32(waker)
-	if pid == 0 || report == nil || !processDead(int(pid)) {
-		return
-	}
-	if atomic.CompareAndSwapUint32(waker, pid, 0) {
-		report(int(pid))
-	}
-}
+func (s *Seq) Wake(n int) { s.wake(n, false) }
 
 // WakeAll wakes every process waiting in WaitChange, as Wake.
-func (s *Seq) WakeAll() { s.Wake(1<<31 - 1) }
+func (s *Seq) WakeAll() { s.Wake(allWaiters) }
+
+func (s *Seq) wake(n int, marked bool) {
+	if atomic.LoadUint32(s.waiters) != 0 {
+		fault("seq.wake")
+		futexWake(s.word, n)
+	}
+	unmarkWaker(s.waker, marked)
+}
+
+// markWaker puts this process's pid in waker, when someone sleeps on the
+// word, before the word is changed: a process that dies between the change
+// and the wakeup is then named by the waiters it left asleep. Only the slow
+// path, with sleepers, pays for it. It reports whether it marked.
+func markWaker(waiters, waker *uint32) bool {
+	if atomic.LoadUint32(waiters) == 0 {
+		return false
+	}
+	atomic.StoreUint32(waker, selfPid)
+	return true
+}
+
+// unmarkWaker takes this process's mark off, if it made one and no other
+// waker has replaced it.
+func unmarkWaker(waker *uint32, marked bool) {
+	if marked {
+		atomic.CompareAndSwapUint32(waker, selfPid, 0)
+	}
+}
+
+// lostWake is called by a waiter that found its word changed without
+// being woken: when its sleep ran out, a signal ended it, or the word
+// changed just as it went to sleep. If the marked waker died before waking,
+// it reports it, once.
+//
+// A waker still marked is usually about to unmark itself, having woken
+// the waiters: a short spin sees that. One that is stopped (SIGSTOP, a
+// debugger, or on its way to stopping) may yet be killed or continued, and
+// the waiter waits for one or the other, as a stopped lock holder keeps
+// its lock; one that runs on is given DefaultPatience, then not reported.
+func lostWake(waker *uint32, report func(pid int)) {
+	pid := atomic.LoadUint32(waker)
+	if pid == 0 || report == nil {
+		return
+	}
+	if spin(lostWakeSpin, func() bool { return atomic.LoadUint32(waker) != pid }) {
+		return
+	}
+	giveUp := time.Now().Add(DefaultPatience)
+	for atomic.LoadUint32(waker) == pid {
+		dead, stopped := processState(int(pid))
+		if dead {
+			if atomic.CompareAndSwapUint32(waker, pid, 0) {
+				report(int(pid))
+			}
+			return
+		}
+		if !stopped && time.Now().After(giveUp) {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// lostWakeSpin is how many times lostWake looks for the waker's unmark
+// before it asks the system about the waker.
+const lostWakeSpin = 256
 
 // WaitChange waits until the word differs from old, or until the deadline
 // (zero: none), and reports whether it differs. It returns at once if the
@@ -125,9 +188,9 @@ func (s *Seq) WaitChange(old uint32, deadline time.Time) bool {
 	atomic.AddUint32(s.waiters, 1)
 	defer atomic.AddUint32(s.waiters, ^uint32(0))
 	for {
-		ok, timedOut := sleep(s.word, old, deadline)
+		ok, alone := sleep(s.word, old, deadline)
 		if changed() {
-			if timedOut {
+			if alone {
 				lostWake(s.waker, s.OnLostWake)
 			}
 			return true

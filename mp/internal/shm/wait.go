@@ -20,10 +20,11 @@ const DefaultPatience = 100 * time.Millisecond
 
 // sleep blocks while *addr == val, until woken, a spurious return, the
 // deadline (zero: none) or Recheck, whichever comes first. It reports false,
-// without sleeping, if the deadline has already passed; timedOut reports
-// that it slept for its whole allowance, which a caller that finds the word
-// changed afterwards takes for a lost wakeup.
-func sleep(addr *uint32, val uint32, deadline time.Time) (ok, timedOut bool) {
+// without sleeping, if the deadline has already passed. alone reports that
+// nobody woke it: it slept for its whole allowance, or the word changed as
+// it went to sleep; a caller that finds the word changed then may have
+// missed a wakeup from a process that died.
+func sleep(addr *uint32, val uint32, deadline time.Time) (ok, alone bool) {
 	d := Recheck
 	if !deadline.IsZero() {
 		d = min(d, time.Until(deadline))
@@ -75,6 +76,8 @@ var faultHook atomic.Pointer[func(point string)]
 //	ring.get.partial   a consumer has taken part of a message larger than the ring
 //	sem.release.wake   a Sem was released and its sleepers are not yet woken
 //	seq.wake           a Seq was changed and its sleepers are not yet woken
+//
+// Packages built on this one add their own points with Fault.
 func SetFaultHook(f func(point string)) {
 	if f == nil {
 		faultHook.Store(nil)
@@ -88,3 +91,7 @@ func fault(point string) {
 		(*f)(point)
 	}
 }
+
+// Fault marks a fault point of a package built on this one, for the hook
+// SetFaultHook sets: it costs one atomic load when no hook is set.
+func Fault(point string) { fault(point) }
