@@ -159,6 +159,18 @@ func blockIfZero(x int) int {
 	return x * x
 }
 
+// poolThenReturn uses a Pool and returns without closing it: its exit
+// (Finish) terminates the Pool's daemonic workers.
+func poolThenReturn() {
+	p, err := mp.NewPool(mp.PoolConfig{Processes: 2})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := mp.Map(p, square, []int{1, 2, 3}); err != nil {
+		panic(err)
+	}
+}
+
 // ---- helpers ----
 
 // waitStopped waits until the process is stopped at its fault point.
@@ -581,6 +593,20 @@ func TestPoolTaskTakenNotStarted(t *testing.T) {
 		p.Close()
 		p.Join()
 	})
+}
+
+// TestPoolLeftOpenAtExit: a process that returns with a Pool still open
+// ends: Finish terminates the workers, and the Pool must not replace them.
+func TestPoolLeftOpenAtExit(t *testing.T) {
+	p := mp.NewProcess(poolThenReturn)
+	stderr := startWithStderr(t, p)
+	within(t, "the exit of a process with an open Pool", func() { joinWithin(t, p) })
+	if code := exitCode(t, p); code != 0 {
+		t.Errorf("exit code %d; want 0", code)
+	}
+	if text := stderr.all(t); text != "" {
+		t.Errorf("the child's stderr = %q; want nothing (no worker replaced at exit)", text)
+	}
 }
 
 // TestPipeSenderKilledMidMessage: a sender killed in the middle of a

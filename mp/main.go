@@ -95,6 +95,7 @@ func Main(targets ...any) {
 // A deferred call does not run when main calls os.Exit or log.Fatal; call
 // Finish before those. In a child, mp calls Finish after the target returns.
 func Finish() {
+	terminatePools() // as Python's exit does; a Pool would replace its daemons
 	for _, p := range ActiveChildren() {
 		if p.daemon {
 			_ = p.Terminate()

@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 		// faults_test.go
 		getStopped, putBigStopped, putTagged, getSomeThenBlock, sendStopped, recvStopped, recvLines,
 		holdCondition, setStopped, releaseStopped, holdValue, setStarted, stopFirstWorker, blockIfZero,
+		poolThenReturn,
 	)
 	// Under -race each child would sleep 1 s at exit to let reports flush.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")

@@ -58,8 +58,9 @@ type PoolConfig struct {
 // task) is not replaced, so that a broken initializer does not start
 // processes forever; when none is left, the tasks waiting fail.
 //
-// End a Pool with Close then Join, or with Terminate. Its zero value is not
-// usable: make one with NewPool.
+// End a Pool with Close then Join, or with Terminate; Finish (and a
+// child's exit) terminates a Pool left open. Its zero value is not usable:
+// make one with NewPool.
 type Pool struct {
 	results *Queue[poolResult]
 	states  *Array[int64] // per worker: the ID of the task it runs, 0 when idle, -1 while it starts
@@ -141,6 +142,27 @@ type poolWorker struct {
 // nothing at start; the target is named when first looked up.
 func init() { noteTargets([]any{&poolWorker{}}) }
 
+// openPools holds the Pools not yet joined, which Finish terminates before
+// it terminates the daemonic children, as Python's exit handler terminates
+// pools: otherwise a Pool would replace the workers Finish ends.
+var openPools struct {
+	sync.Mutex
+	set map[*Pool]bool
+}
+
+// terminatePools terminates every Pool not yet joined; Finish calls it.
+func terminatePools() {
+	openPools.Lock()
+	pools := make([]*Pool, 0, len(openPools.set))
+	for p := range openPools.set {
+		pools = append(pools, p)
+	}
+	openPools.Unlock()
+	for _, p := range pools {
+		_ = p.Terminate()
+	}
+}
+
 // errPoolTerminated fails the tasks a Terminate abandons.
 var errPoolTerminated = &misuse{"mp: the Pool was terminated before this task finished", ErrPoolClosed}
 
@@ -177,6 +199,7 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 		s := &poolSlot{index: i}
 		p.workers = append(p.workers, s)
 		if err := p.startWorker(s); err != nil {
+			p.state = poolTerminated // the watchers must not replace these
 			for _, s := range p.workers {
 				if s.proc != nil {
 					s.proc.Kill()
@@ -188,6 +211,12 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	}
 	p.handler.Add(1)
 	go p.handleResults()
+	openPools.Lock()
+	if openPools.set == nil {
+		openPools.set = make(map[*Pool]bool)
+	}
+	openPools.set[p] = true
+	openPools.Unlock()
 	return p, nil
 }
 
@@ -750,6 +779,9 @@ func (p *Pool) join() error {
 	p.stopping.Store(true)
 	p.results.tryPut(poolResult{})
 	p.handler.Wait()
+	openPools.Lock()
+	delete(openPools.set, p)
+	openPools.Unlock()
 	return nil
 }
 
