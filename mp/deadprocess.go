@@ -7,8 +7,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-
-	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // ErrProcessDied is matched by the errors of calls that could not complete
@@ -87,9 +85,6 @@ func processName(pid int) string {
 	defer names.Unlock()
 	return names.byPid[pid]
 }
-
-// processDead reports whether process pid has exited (a zombie counts).
-func processDead(pid int) bool { return shm.ProcessDead(pid) }
 
 // diagnostics is where diagnose writes; nil means os.Stderr at the time of
 // writing (tests swap os.Stderr around a Start to catch a child's lines).

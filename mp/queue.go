@@ -332,7 +332,7 @@ func (q *Queue[T]) consumersGone() (dead string, gone bool) {
 		if pid == 0 || pid == selfPid || st&memberGot == 0 {
 			continue
 		}
-		if !processDead(pid) {
+		if q.region.UsedBy(pid) {
 			return "", false
 		}
 		dead = describePid(pid, processName(pid))
@@ -414,7 +414,7 @@ func (q *Queue[T]) claimSlot() int {
 	q.reconcile()
 	for i := range memberSlots {
 		pid, st := q.member(i)
-		if pid == 0 || st&memberPending != 0 || !processDead(pid) {
+		if pid == 0 || st&memberPending != 0 || q.region.UsedBy(pid) {
 			continue
 		}
 		if atomic.CompareAndSwapUint32(q.memberPid(i), uint32(pid), me) {
@@ -452,7 +452,7 @@ func (q *Queue[T]) reconcile() {
 	}
 	for i := range memberSlots {
 		pid, st := q.member(i)
-		if pid == 0 || pid == selfPid || st&memberPending == 0 || !processDead(pid) {
+		if pid == 0 || pid == selfPid || st&memberPending == 0 || q.region.UsedBy(pid) {
 			continue
 		}
 		if atomic.CompareAndSwapUint32(q.memberState(i), st, st&memberGot) {

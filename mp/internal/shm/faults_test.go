@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -367,4 +368,41 @@ func stopThisThread() {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	unix.Tgkill(os.Getpid(), unix.Gettid(), syscall.SIGSTOP)
+}
+
+// TestHolderPidReused: a lock word holding the pid of a live process that
+// does not map the region (what a dead holder's pid looks like once the
+// system has given it to a new process) counts as a dead holder, while a
+// process that maps the region counts as alive.
+func TestHolderPidReused(t *testing.T) {
+	r := newRegion(t, 4096)
+	stranger := exec.Command("sleep", "600")
+	if err := stranger.Start(); err != nil {
+		t.Skip("cannot start sleep:", err)
+	}
+	t.Cleanup(func() { stranger.Process.Kill(); stranger.Wait() })
+	pid := stranger.Process.Pid
+	if r.UsedBy(pid) {
+		t.Errorf("UsedBy(%d) = true for a process that does not map the region", pid)
+	}
+	if !r.UsedBy(int(selfPid)) {
+		t.Errorf("UsedBy(self) = false; this process maps the region")
+	}
+	child := startChild(t, r, "mutexHold", 0) // maps the region, holds the mutex
+	must(OpenSeq(r, offReady)).WaitChange(0, time.Time{})
+	if !r.UsedBy(child.cmd.Process.Pid) {
+		t.Errorf("UsedBy(child) = false for a child that maps the region")
+	}
+	must(OpenSeq(r, offGate)).Bump()
+	child.wait(t)
+
+	m := must(OpenMutex(r, offObj))
+	m.Patience = time.Millisecond
+	atomic.StoreUint32(m.state, uint32(pid)) // "held" by the stranger
+	var locked bool
+	var dead int
+	within(t, "LockOrRecover", func() { locked, dead = m.LockOrRecover(time.Time{}) })
+	if !locked || dead != pid {
+		t.Errorf("LockOrRecover with the stranger's pid in the lock word = %v, %d; want true, %d", locked, dead, pid)
+	}
 }

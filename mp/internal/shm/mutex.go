@@ -70,6 +70,7 @@ type Mutex struct {
 
 	state    *uint32
 	b        []byte
+	region   *Region // to tell a dead holder from a new process with its pid
 	lastName atomic.Pointer[encodedName]
 
 	// The holder this handle last saw, and since when (monotonic
@@ -91,7 +92,7 @@ func OpenMutex(r *Region, off int) (*Mutex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mutex{state: word32(b, 0), b: b}, nil
+	return &Mutex{state: word32(b, 0), b: b, region: r}, nil
 }
 
 // Lock locks m, waiting for as long as it takes.
@@ -134,10 +135,9 @@ func (m *Mutex) LockDeadline(deadline time.Time) bool {
 // holder has been seen for Patience, so that a loop of TryLock-like calls
 // recovers too; the uncontended path stays one compare-and-swap.
 //
-// A pid the system has already given to a new process looks alive: the lock
-// is then never taken over. Linux hands out pids in order and reuses one
-// only after wrapping around, so this needs millions of processes to have
-// started meanwhile.
+// A holder counts as dead when its pid is gone, a zombie, or taken by a new
+// process that does not map the lock's region (the system reuses pids once
+// they wrap around): see Region.UsedBy.
 func (m *Mutex) LockOrRecover(deadline time.Time) (locked bool, dead int) {
 	if atomic.CompareAndSwapUint32(m.state, 0, selfPid) {
 		return true, 0
@@ -189,7 +189,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 				if ok, dead := m.takeOverIfDead(v); ok {
 					return true, dead
 				}
-			} else if pid := v &^ mutexWaiters; m.overdue(pid) && processDead(int(pid)) {
+			} else if pid := v &^ mutexWaiters; m.overdue(pid) && deadUser(int(pid), m.region) {
 				m.OnDeadHolder(int(pid), m.holderName(pid))
 				reported = true
 				continue
@@ -209,7 +209,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 // has been seen for Patience and is dead.
 func (m *Mutex) takeOverIfDead(v uint32) (bool, int) {
 	pid := v &^ mutexWaiters
-	if !m.overdue(pid) || !processDead(int(pid)) {
+	if !m.overdue(pid) || !deadUser(int(pid), m.region) {
 		return false, 0
 	}
 	// Other processes may sleep on the word: keep it marked contended.

@@ -1,7 +1,9 @@
 package shm
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 
@@ -44,7 +46,36 @@ func processState(pid int) (dead, stopped bool) {
 	return false, false
 }
 
-// ProcessDead reports whether process pid has exited, counting a zombie as
-// dead: for packages built on this one that must tell a dead process from
-// a slow one.
-func ProcessDead(pid int) bool { return processDead(pid) }
+// deadUser reports whether process pid has exited, or lives without r
+// mapped: the pid of a dead process that the system has given to a new one
+// (pids wrap around at /proc/sys/kernel/pid_max, 32768 on many systems).
+// With r nil it is processDead. It reads /proc/PID/maps, so it is for the
+// slow paths only.
+func deadUser(pid int, r *Region) bool {
+	if processDead(pid) {
+		return true
+	}
+	if r == nil || r.ino == 0 {
+		return false
+	}
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
+	if err != nil {
+		// Gone since, or not ours to read: another user's process, which
+		// cannot have inherited r.
+		return true
+	}
+	defer f.Close()
+	// A line is "start-end perms offset major:minor inode path", the
+	// device in hex, the inode in decimal.
+	want := fmt.Sprintf(" %02x:%02x %d ", unix.Major(r.dev), unix.Minor(r.dev), r.ino)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if bytes.Contains(sc.Bytes(), []byte(want)) {
+			return false
+		}
+	}
+	if sc.Err() != nil {
+		return false // could not tell: take it for alive
+	}
+	return true
+}

@@ -14,6 +14,6 @@ func processDead(pid int) bool {
 // is not told apart here.
 func processState(pid int) (dead, stopped bool) { return processDead(pid), false }
 
-// ProcessDead reports whether process pid has exited: for packages built
-// on this one that must tell a dead process from a slow one.
-func ProcessDead(pid int) bool { return processDead(pid) }
+// deadUser reports whether process pid has exited. Without /proc, a pid
+// given to a new process is not told apart.
+func deadUser(pid int, r *Region) bool { return processDead(pid) }

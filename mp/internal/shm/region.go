@@ -14,8 +14,10 @@ import (
 // not usable. A Region may be used by many goroutines at once, but Close must
 // come after the last use of the region and of every handle onto it.
 type Region struct {
-	f *os.File
-	b []byte
+	f   *os.File
+	b   []byte
+	dev uint64 // the file's device and inode: what a process that maps the
+	ino uint64 // region shows in /proc/PID/maps
 }
 
 // NewRegion creates a region of size bytes, all zero, backed by an anonymous
@@ -57,12 +59,21 @@ func OpenRegion(f *os.File) (*Region, error) {
 }
 
 func mapFile(f *os.File, size int) (*Region, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return nil, fmt.Errorf("shm: region file: %w", err)
+	}
 	b, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return nil, fmt.Errorf("shm: mapping region: %w", err)
 	}
-	return &Region{f: f, b: b}, nil
+	return &Region{f: f, b: b, dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
 }
+
+// UsedBy reports whether process pid is alive and maps r. A pid that is
+// alive but does not map r belongs to a new process that the system gave a
+// dead user's pid, so to a holder of one of r's locks this means dead.
+func (r *Region) UsedBy(pid int) bool { return !deadUser(pid, r) }
 
 // File returns the descriptor behind the region, to be passed to other
 // processes. It stays owned by the region: do not close it.

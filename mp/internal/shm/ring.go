@@ -180,7 +180,7 @@ func InitRingBounded(r *Region, off, capacity, maxMessages int) (*Ring, error) {
 	atomic.StoreUint32(word32(b, ringCap), uint32(capacity))
 	atomic.StoreUint32(word32(b, ringMaxMsgs), uint32(maxMessages))
 	atomic.StoreUint32(word32(b, 0), ringMagicValue)
-	return openRing(b, capacity), nil
+	return openRing(r, b, capacity), nil
 }
 
 // OpenRing returns a handle onto the ring that InitRing wrote at byte off
@@ -197,16 +197,16 @@ func OpenRing(r *Region, off int) (*Ring, error) {
 	if b, err = r.span("ring", off, RingSize(capacity)); err != nil {
 		return nil, err
 	}
-	return openRing(b, capacity), nil
+	return openRing(r, b, capacity), nil
 }
 
-func openRing(b []byte, capacity int) *Ring {
+func openRing(reg *Region, b []byte, capacity int) *Ring {
 	r := &Ring{
 		data:        b[ringHeader : ringHeader+capacity],
 		mask:        uint32(capacity - 1),
 		maxMsgs:     atomic.LoadUint32(word32(b, ringMaxMsgs)),
-		prod:        &Mutex{state: word32(b, ringProd), b: b[ringProd : ringProd+MutexSize]},
-		cons:        &Mutex{state: word32(b, ringCons), b: b[ringCons : ringCons+MutexSize]},
+		prod:        &Mutex{state: word32(b, ringProd), b: b[ringProd : ringProd+MutexSize], region: reg},
+		cons:        &Mutex{state: word32(b, ringCons), b: b[ringCons : ringCons+MutexSize], region: reg},
 		head:        word64(b, ringHead),
 		tail:        word64(b, ringTail),
 		headLow:     word32(b, ringHead+lowHalf),
