@@ -5,8 +5,10 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/forklore/forklore/mp/internal/shm"
 )
@@ -20,8 +22,8 @@ import (
 //
 // Each process that has a handle owns one mapping and one descriptor for
 // it, and gives them back when its last reference to the handle is gone: a
-// cleanup (runtime.AddCleanup) on the handle unmaps the region and closes
-// the descriptor. The kernel frees the memory with the last mapping and
+// cleanup (runtime.AddCleanup) on the handle, or mapped, unmaps the region
+// and closes the descriptor. The kernel frees the memory with the last mapping and
 // descriptor, in whichever process that is. So every method that touches
 // the region ends with runtime.KeepAlive of its handle: a receiver may
 // otherwise become unreachable while a pointer into its region is in use.
@@ -72,14 +74,35 @@ func (s *shared) decodeShared(d *decoder) error {
 // releaseWith gives r back (unmaps it, closes its descriptor) once h, the
 // handle r belongs to, is unreachable in this process.
 func releaseWith[T any](h *T, r *shm.Region) {
-	runtime.AddCleanup(h, release, r)
+	rr := &regionRelease{region: r}
+	runtime.AddCleanup(h, (*regionRelease).release, rr)
+	wp := weak.Make(h)
+	regions.Lock()
+	regions.handles = append(regions.handles, heldRegion{alive: func() bool { return wp.Value() != nil }, rr: rr})
+	regions.Unlock()
 }
 
-func release(r *shm.Region) {
-	n := len(r.Bytes())
-	_ = r.Close() // the descriptor may be closed already (Conn.Close)
+// A regionRelease gives its region back once, whichever comes first: the
+// handle's cleanup, or mapped finding the handle gone.
+type regionRelease struct {
+	region *shm.Region
+	done   atomic.Bool
+}
+
+func (rr *regionRelease) release() {
+	if rr.done.Swap(true) {
+		return
+	}
+	n := len(rr.region.Bytes())
+	_ = rr.region.Close() // the descriptor may be closed already (Conn.Close)
 	regions.live.Add(-1)
 	regions.liveBytes.Add(int64(-n))
+}
+
+// heldRegion is a region and whether its handle is still reachable.
+type heldRegion struct {
+	alive func() bool // reads a weak pointer to the handle
+	rr    *regionRelease
 }
 
 // The garbage collector paces itself by the Go heap, and a region is not
@@ -92,7 +115,16 @@ func release(r *shm.Region) {
 // regions that were live before it (and at least collectEvery), or
 // outweigh them in bytes (and at least collectBytes): like the collector's
 // own rule, the cost of collecting stays proportional to what is made.
+//
+// Cleanups run on goroutines of their own, which a busy machine may run
+// late; so after collecting, mapped itself gives back every region whose
+// handle the collection found unreachable (its weak pointer is nil by
+// then), and the number of mappings stays bounded however busy the
+// machine is.
 var regions struct {
+	sync.Mutex
+	handles []heldRegion // every region released with a handle, and not yet given back
+
 	live, liveBytes   atomic.Int64 // regions mapped and not yet released
 	since, sinceBytes atomic.Int64 // mapped since the last collection
 	collecting        atomic.Bool
@@ -116,11 +148,28 @@ func mapped(n int) {
 	if !regions.collecting.CompareAndSwap(false, true) {
 		return
 	}
+	defer regions.collecting.Store(false)
 	regions.since.Store(0)
 	regions.sinceBytes.Store(0)
 	runtime.GC()
-	runtime.Gosched() // let the cleanups the collection queued start
-	regions.collecting.Store(false)
+	regions.Lock()
+	kept := regions.handles[:0]
+	var gone []*regionRelease
+	for _, h := range regions.handles {
+		switch {
+		case h.rr.done.Load():
+		case h.alive():
+			kept = append(kept, h)
+		default:
+			gone = append(gone, h.rr)
+		}
+	}
+	clear(regions.handles[len(kept):])
+	regions.handles = kept
+	regions.Unlock()
+	for _, rr := range gone {
+		rr.release()
+	}
 }
 
 // must turns a layout error into a panic: offsets are constants of this
