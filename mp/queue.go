@@ -600,15 +600,16 @@ func (q *JoinableQueue[T]) TaskDone() error {
 // consumer took with it, which nobody will mark done.
 func (q *Queue[T]) taskDone(force bool) bool {
 	for {
+		// One look at the counts serves both the check and the wakeup:
+		// puts only grow, so a stale look can only wake the joiners for
+		// nothing (Join checks for itself), never miss the last item.
 		d := atomic.LoadUint32(q.done)
-		if !force && q.unfinishedAt(d) <= 0 {
+		left := q.unfinishedAt(d)
+		if !force && left <= 0 {
 			return false
 		}
 		if atomic.CompareAndSwapUint32(q.done, d, d+1) {
-			// Puts first, then the backlogs: an item moving from a backlog
-			// into the ring may be missed, never counted twice, so that a
-			// wakeup is never missed (Join checks for itself).
-			if int64(int32(q.ring.Puts()-(d+1)))+atomic.LoadInt64(q.pending) <= 0 {
+			if left <= 1 {
 				q.joinSeq.Bump()
 			}
 			return true
