@@ -49,7 +49,7 @@ const (
 	memberSlots      = 64
 	memberSize       = 8
 	queuePending     = memberSlots * memberSize // int64: items in producers' backlogs
-	queueFlags       = queuePending + 8         // uint32: queueFlag bits
+	queueFlags       = queuePending + 8         // uint32: the flag bits below
 	queueDone        = queuePending + 64        // uint32: TaskDone calls, mod 2^32
 	queueJoinSeq     = queueDone + 64           // Seq: bumped when nothing is unfinished
 	queueRing        = queueJoinSeq + shm.SeqSize
@@ -293,7 +293,7 @@ func (q *Queue[T]) flush() {
 	gets, since := q.ring.Gets(), time.Now()
 	for !q.noFlush.Load() {
 		q.mu.Lock()
-		feeding, fed, n := q.feeding, q.fed, len(q.backlog)
+		feeding, fed := q.feeding, q.fed
 		q.mu.Unlock()
 		if !feeding {
 			return
@@ -311,7 +311,7 @@ func (q *Queue[T]) flush() {
 			continue
 		}
 		if dead, ok := q.consumersGone(); ok {
-			q.giveUp(n, dead)
+			q.giveUp(dead)
 			return
 		}
 	}
@@ -341,9 +341,9 @@ func (q *Queue[T]) consumersGone() (dead string, gone bool) {
 }
 
 // giveUp drops the backlog at exit, discounting its items.
-func (q *Queue[T]) giveUp(n int, dead string) {
+func (q *Queue[T]) giveUp(dead string) {
 	q.mu.Lock()
-	n = len(q.backlog)
+	n := len(q.backlog)
 	q.abandoned = true
 	q.addPending(-n)
 	q.backlog = nil
@@ -389,11 +389,18 @@ func (q *Queue[T]) memberState(i int) *uint32 {
 // mySlot returns this process's member slot, claiming one on first use, or
 // -1 if every slot is taken by a live process.
 func (q *Queue[T]) mySlot() int {
-	if s := q.slot.Load(); s != 0 {
+	switch s := q.slot.Load(); {
+	case s > 0:
 		return int(s) - 1
+	case s < 0:
+		return -1
 	}
 	s := q.claimSlot()
-	q.slot.Store(int32(s + 1))
+	if s < 0 {
+		q.slot.Store(-1)
+	} else {
+		q.slot.Store(int32(s + 1))
+	}
 	return s
 }
 
