@@ -56,6 +56,17 @@ func putTagged(q *mp.Queue[[]byte], tag string, n int) {
 	}
 }
 
+// putThenSay puts 0..n-1 on q, then sets done and returns: its exit
+// flushes what the queue could not take yet.
+func putThenSay(q *mp.Queue[int], n int, done *mp.Event) {
+	for i := range n {
+		if err := q.Put(i); err != nil {
+			panic(err)
+		}
+	}
+	done.Set()
+}
+
 // getSomeThenBlock gets k ints, writes them to w, then waits on block.
 func getSomeThenBlock(q *mp.Queue[int], k int, w, block *os.File) {
 	for range k {
@@ -209,9 +220,18 @@ func end(t *testing.T, p *mp.Process, how string) {
 	default:
 		t.Fatalf("end(%s)", how)
 	}
-	joinWithin(t, p)
+	joinHang(t, p)
 	if code, _ := p.ExitCode(); code >= 0 {
 		t.Fatalf("%s exited with %d; it should have died by a signal", p.Name, code)
+	}
+}
+
+// joinHang joins p, failing the test only if it has not exited after
+// hangLimit: a hang, whatever the load.
+func joinHang(t *testing.T, p *mp.Process) {
+	t.Helper()
+	if exited, err := p.JoinTimeout(hangLimit); err != nil || !exited {
+		t.Fatalf("JoinTimeout(%v) of %s = %v, %v; want true, nil", hangLimit, p.Name, exited, err)
 	}
 }
 
@@ -355,10 +375,13 @@ func TestQueueConsumerKilledInGet(t *testing.T) {
 				r, w := pipe(t)
 				next := mp.NewProcess(getOne, q, w)
 				start(t, next)
-				if got := readAll(t, r, w); got != "0 1  <nil>\n" {
-					t.Errorf("a new consumer got %q; want item 1", got)
-				}
-				joinWithin(t, next)
+				w.Close()
+				within(t, "a new consumer", func() {
+					if got, _ := io.ReadAll(r); string(got) != "0 1  <nil>\n" {
+						t.Errorf("a new consumer got %q; want item 1", got)
+					}
+				})
+				joinHang(t, next)
 				if got, err := q.GetNowait(); err != nil || got.Seq != 2 {
 					t.Errorf("GetNowait() = %v, %v; want item 2", got, err)
 				}
@@ -408,7 +431,7 @@ func TestQueueProducerKilledMidPut(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("got %q; want %q, once each and no part of the 4 MiB item", got, want)
 			}
-			within(t, "the other producer's exit", func() { joinWithin(t, other) })
+			joinHang(t, other)
 			if code := exitCode(t, other); code != 0 {
 				t.Errorf("the other producer exited with %d; want 0", code)
 			}
@@ -428,19 +451,21 @@ func TestQueueProducerKilledMidPut(t *testing.T) {
 // with one diagnostic naming the consumer, and says how many items it
 // drops. What was in the queue before stays there, once each.
 func TestExitFlushGivesUpOnDeadConsumer(t *testing.T) {
-	const total, k = 400_000, 10 // far more than the 1 MiB shared buffer holds
+	const total, k = 150_000, 10 // more than the 1 MiB shared buffer holds (about 130,000 ints)
 	q := mp.NewQueue[int](0)
 	r, w := pipe(t)
 	block, _ := pipe(t)
 	consumer := mp.NewProcess(getSomeThenBlock, q, k, w, block)
 	start(t, consumer)
-	producer := mp.NewProcess(putMany, q, total)
+	returned := mp.NewEvent()
+	producer := mp.NewProcess(putThenSay, q, total, returned)
 	stderr := startWithStderr(t, producer)
 	gotByConsumer := readAll(t, r, w)
+	within(t, "the producer's puts", func() { returned.Wait() })
 	consumer.Kill()
-	joinWithin(t, consumer)
+	joinHang(t, consumer)
 
-	within(t, "the producer's exit flush", func() { joinWithin(t, producer) })
+	joinHang(t, producer) // its exit flush must give up
 	if code := exitCode(t, producer); code != 0 {
 		t.Errorf("producer exit code %d; want 0", code)
 	}
@@ -495,7 +520,8 @@ func TestPoolWorkerKilledIdle(t *testing.T) {
 			}
 			for i, x := range got {
 				if x != i*i {
-					t.Fatalf("round %d: Map(square)[%d] = %d", round, i, x)
+					t.Errorf("round %d: Map(square)[%d] = %d", round, i, x)
+					return
 				}
 			}
 		})
@@ -600,7 +626,7 @@ func TestPoolTaskTakenNotStarted(t *testing.T) {
 func TestPoolLeftOpenAtExit(t *testing.T) {
 	p := mp.NewProcess(poolThenReturn)
 	stderr := startWithStderr(t, p)
-	within(t, "the exit of a process with an open Pool", func() { joinWithin(t, p) })
+	joinHang(t, p)
 	if code := exitCode(t, p); code != 0 {
 		t.Errorf("exit code %d; want 0", code)
 	}
@@ -655,12 +681,19 @@ func TestPipeReceiverKilledInRecv(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	w.Close()
 	var got string
-	within(t, "the other receiver", func() { got = readAll(t, r, w) })
+	within(t, "the other receiver", func() {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Error(err)
+		}
+		got = string(b)
+	})
 	if got != "x\ny\nz\n" {
 		t.Errorf("the other receiver got %q; want x, y, z once each", got)
 	}
-	joinWithin(t, next)
+	joinHang(t, next)
 	wantLine(t, stderr.all(t), pidText(dead), "died while receiving from Pipe", next.Name, "took over")
 }
 

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		// example_test.go
 		greet, &Piao{}, countdown, produceWords, shout,
 		// faults_test.go
-		getStopped, putBigStopped, putTagged, getSomeThenBlock, sendStopped, recvStopped, recvLines,
+		getStopped, putBigStopped, putTagged, putThenSay, getSomeThenBlock, sendStopped, recvStopped, recvLines,
 		holdCondition, setStopped, releaseStopped, holdValue, setStarted, stopFirstWorker, blockIfZero,
 		poolThenReturn,
 	)
