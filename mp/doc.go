@@ -43,6 +43,9 @@
 //     global variable, changes its own copy only.
 //   - Without `defer mp.Finish()`, main does not wait for its children.
 //   - Terminate is abrupt: the child runs no deferred calls, and a Lock it
-//     holds is never released.
+//     holds is never released. The other objects it was using (queues,
+//     pipes, values, a Pool's worker) recover, and what it had in hand is
+//     lost: docs/how-mp-works.md, "When a process dies inside an
+//     operation", says what.
 //   - A daemonic process ends with its parent and cannot have children.
 package mp
