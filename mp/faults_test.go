@@ -364,12 +364,14 @@ func TestQueueConsumerKilledInGet(t *testing.T) {
 				if n := q.Qsize(); n != 3 {
 					t.Errorf("Qsize() = %d; want 3", n)
 				}
-				// This process gets the first with a timeout; a new
-				// consumer process gets the next.
+				// This process gets the first with a timeout shorter than
+				// the takeover's patience: a Get that waited must not say
+				// Empty while items are queued. A new consumer process gets
+				// the next.
 				within(t, "GetTimeout", func() {
-					got, err := q.GetTimeout(2 * time.Second)
+					got, err := q.GetTimeout(20 * time.Millisecond)
 					if err != nil || got.Seq != 0 {
-						t.Errorf("GetTimeout(2s) with 3 items queued = %v, %v; want item 0", got, err)
+						t.Errorf("GetTimeout(20ms) with 3 items queued = %v, %v; want item 0", got, err)
 					}
 				})
 				r, w := pipe(t)

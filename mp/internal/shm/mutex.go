@@ -208,8 +208,28 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 // takeOverIfDead takes m over if its state is still v and the holder in v
 // has been seen for Patience and is dead.
 func (m *Mutex) takeOverIfDead(v uint32) (bool, int) {
+	if !m.overdue(v &^ mutexWaiters) {
+		return false, 0
+	}
+	return m.takeOver(v)
+}
+
+// takeOverNow locks m, or takes it over if its holder is dead, without
+// waiting for Patience: for a caller that has already waited and must not
+// give up while a dead process holds m.
+func (m *Mutex) takeOverNow() (bool, int) {
+	v := atomic.LoadUint32(m.state)
+	if v == 0 {
+		return m.TryLock(), 0
+	}
+	return m.takeOver(v)
+}
+
+// takeOver takes m over if its state is still v and the holder in v is
+// dead.
+func (m *Mutex) takeOver(v uint32) (bool, int) {
 	pid := v &^ mutexWaiters
-	if !m.overdue(pid) || !deadUser(int(pid), m.region) {
+	if !deadUser(int(pid), m.region) {
 		return false, 0
 	}
 	// Other processes may sleep on the word: keep it marked contended.

@@ -437,9 +437,18 @@ func (w *writer) publish() {
 // most (zero: none) for one, appends it to dst and returns the extended
 // slice; pass buf[:0] to reuse buf. If the deadline passes first it returns
 // dst and ErrTimeout. A deadline that has passed makes it take a message
-// only if one is there at once.
+// only if one is there at once. A Get that waited never returns ErrTimeout
+// while messages are in the ring and a dead process holds the consumers'
+// side: it takes the side over.
 func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
+	waits := !expired(deadline)
 	locked, dead := r.cons.LockOrRecover(deadline)
+	if !locked && waits && r.Len() > 0 {
+		// It waited, and messages it could not reach are there: it must
+		// not report the ring empty because a dead process holds the
+		// consumers' side, however briefly this handle has seen it.
+		locked, dead = r.cons.takeOverNow()
+	}
 	if !locked {
 		return dst, ErrTimeout
 	}
