@@ -67,8 +67,9 @@ func (e *Event) Clear() {
 
 // IsSet reports whether the flag is set.
 func (e *Event) IsSet() bool {
-	defer runtime.KeepAlive(e)
-	return e.seq.Load()&1 == 1
+	set := e.seq.Load()&1 == 1
+	runtime.KeepAlive(e)
+	return set
 }
 
 // Wait blocks until the flag is set.

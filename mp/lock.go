@@ -261,7 +261,9 @@ func (l *RLock) lock(deadline time.Time, takeOver bool) (bool, int) {
 func (l *RLock) Acquire() {
 	perturb()
 	if !l.reenter() {
-		l.lock(time.Time{}, false)
+		if !l.m.TryLock() {
+			l.lock(time.Time{}, false)
+		}
 		l.acquired()
 	}
 	runtime.KeepAlive(l)
@@ -300,8 +302,13 @@ func (l *RLock) AcquireTimeout(d time.Duration) bool {
 // Release undoes one Acquire. In a process that does not hold the lock it
 // returns ErrNotOwner.
 func (l *RLock) Release() error {
-	defer runtime.KeepAlive(l)
 	perturb()
+	err := l.release()
+	runtime.KeepAlive(l)
+	return err
+}
+
+func (l *RLock) release() error {
 	if atomic.LoadUint32(l.owner) != uint32(selfPid) {
 		return ErrNotOwner
 	}

@@ -51,6 +51,7 @@ const (
 	queuePending     = memberSlots * memberSize // int64: items in producers' backlogs
 	queueFlags       = queuePending + 8         // uint32: the flag bits below
 	queueDone        = queuePending + 64        // uint32: TaskDone calls, mod 2^32
+	queueJoiners     = queueDone + 4            // uint32: processes in Join
 	queueJoinSeq     = queueDone + 64           // Seq: bumped when nothing is unfinished
 	queueRing        = queueJoinSeq + shm.SeqSize
 	queueRingCap     = 1 << 20 // bytes of items in flight before producers buffer or wait
@@ -115,6 +116,7 @@ type Queue[T any] struct {
 	pending *int64
 	flags   *uint32
 	done    *uint32
+	joiners *uint32
 	joinSeq *shm.Seq
 	kind    string // "Queue" or "JoinableQueue", for errors
 
@@ -157,6 +159,7 @@ func (q *Queue[T]) open() {
 	q.pending = (*int64)(unsafe.Pointer(&b[queuePending]))
 	q.flags = (*uint32)(unsafe.Pointer(&b[queueFlags]))
 	q.done = (*uint32)(unsafe.Pointer(&b[queueDone]))
+	q.joiners = (*uint32)(unsafe.Pointer(&b[queueJoiners]))
 	q.joinSeq = must(shm.OpenSeq(q.region, queueJoinSeq))
 	q.ring = must(shm.OpenRing(q.region, queueRing))
 	q.ring.OnRecover = q.recovered
@@ -522,7 +525,6 @@ func (q *Queue[T]) get(deadline time.Time) (T, error) {
 // still buffered in their producer. Other processes may change it at any
 // moment.
 func (q *Queue[T]) Qsize() int {
-	defer runtime.KeepAlive(q)
 	// Pending first: an item moves from a backlog into the ring, never back,
 	// so it may be counted twice here, never missed.
 	p := atomic.LoadInt64(q.pending)
@@ -530,7 +532,9 @@ func (q *Queue[T]) Qsize() int {
 		q.reconcile()
 		p = atomic.LoadInt64(q.pending)
 	}
-	return q.ring.Len() + int(p)
+	n := q.ring.Len() + int(p)
+	runtime.KeepAlive(q)
+	return n
 }
 
 // Empty reports whether Qsize is 0.
@@ -605,18 +609,21 @@ func (q *JoinableQueue[T]) TaskDone() error {
 // taskDone counts one item done, unless none is unfinished, and wakes the
 // joiners when none is left. force counts it regardless: an item a dead
 // consumer took with it, which nobody will mark done.
+//
+// The usual TaskDone follows a Get in the same process, and then the items
+// got (the consumers' word, which that Get has just written) prove an item
+// unfinished; only when it is not so, or a joiner waits, are the puts (the
+// producers' word, in another core's cache) read.
 func (q *Queue[T]) taskDone(force bool) bool {
 	for {
-		// One look at the counts serves both the check and the wakeup:
-		// puts only grow, so a stale look can only wake the joiners for
-		// nothing (Join checks for itself), never miss the last item.
 		d := atomic.LoadUint32(q.done)
-		left := q.unfinishedAt(d)
-		if !force && left <= 0 {
+		if !force && int32(q.ring.Gets()-d) <= 0 && q.unfinishedAt(d) <= 0 {
 			return false
 		}
 		if atomic.CompareAndSwapUint32(q.done, d, d+1) {
-			if left <= 1 {
+			// Done is counted before the joiners are, and Join counts
+			// itself before it looks: one of us sees the other.
+			if atomic.LoadUint32(q.joiners) != 0 && q.unfinishedAt(d+1) <= 0 {
 				q.joinSeq.Bump()
 			}
 			return true
@@ -640,6 +647,8 @@ func (q *Queue[T]) unfinishedAt(d uint32) int64 {
 // are not waited for.
 func (q *JoinableQueue[T]) Join() {
 	defer runtime.KeepAlive(q)
+	atomic.AddUint32(q.joiners, 1)
+	defer atomic.AddUint32(q.joiners, ^uint32(0))
 	for {
 		s := q.joinSeq.Load()
 		if q.unfinishedAt(atomic.LoadUint32(q.done)) <= 0 {

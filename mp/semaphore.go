@@ -65,13 +65,13 @@ func (s *Semaphore) Acquire() {
 // TryAcquire takes one unit if there is one, without waiting, and reports
 // whether it did.
 func (s *Semaphore) TryAcquire() bool {
-	defer runtime.KeepAlive(s)
 	perturb()
-	if !s.s.TryAcquire() {
-		return false
+	ok := s.s.TryAcquire()
+	runtime.KeepAlive(s)
+	if ok {
+		s.traced("acquire")
 	}
-	s.traced("acquire")
-	return true
+	return ok
 }
 
 // AcquireTimeout waits at most d for a unit and reports whether it took
@@ -89,9 +89,10 @@ func (s *Semaphore) AcquireTimeout(d time.Duration) bool {
 // Release gives one unit back, waking a waiter if there is one. On a
 // bounded semaphore at its bound it returns ErrReleasedTooManyTimes.
 func (s *Semaphore) Release() error {
-	defer runtime.KeepAlive(s)
 	perturb()
-	if s.s.Release() != nil {
+	err := s.s.Release()
+	runtime.KeepAlive(s)
+	if err != nil {
 		return ErrReleasedTooManyTimes
 	}
 	s.traced("release")
@@ -107,8 +108,9 @@ func (s *Semaphore) traced(event string) {
 // Value returns the number of units now (Python's get_value). Other
 // processes may change it at any moment.
 func (s *Semaphore) Value() int {
-	defer runtime.KeepAlive(s)
-	return s.s.Value()
+	v := s.s.Value()
+	runtime.KeepAlive(s)
+	return v
 }
 
 // Lock is Acquire, for sync.Locker.

@@ -165,6 +165,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 		return true, 0
 	}
 	reported := false
+	slept := false // the dead-holder check waits for a first sleep: a lock handed over at once costs no clock reads
 	for {
 		v := atomic.LoadUint32(m.state)
 		if v == 0 {
@@ -184,7 +185,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 			v |= mutexWaiters
 		}
 		wake := deadline
-		if checking && !reported {
+		if checking && slept && !reported {
 			if takeOver {
 				if ok, dead := m.takeOverIfDead(v); ok {
 					return true, dead
@@ -202,6 +203,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 			return false, 0
 		}
 		sleep(m.state, v, wake)
+		slept = true
 	}
 }
 

@@ -344,13 +344,14 @@ func (w *writer) room(need uint32, first bool, deadline time.Time) bool {
 		if expired(deadline) {
 			return false
 		}
-		// While spinning, wait for half the ring rather than just need:
-		// a producer that writes each time one message is taken out of a
-		// full ring makes both sides miss the cache on every message.
+		// While spinning, wait for half the ring (and half its places)
+		// rather than just need: a producer that writes each time one
+		// message is taken out of a full ring makes both sides miss the
+		// cache on every message.
 		want := max(need, uint32(len(w.r.data)/2))
 		spin(ringSpin, func() bool {
 			w.see()
-			return w.fits(want, first)
+			return w.fits(want, first) && (!first || w.puts-w.gets <= w.r.maxMsgs/2)
 		})
 		if w.fits(need, first) {
 			break
