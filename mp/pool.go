@@ -63,7 +63,6 @@ type PoolConfig struct {
 // make one with NewPool.
 type Pool struct {
 	results *Queue[poolResult]
-	states  *Array[int64] // per worker: the ID of the task it runs, 0 when idle, -1 while it starts
 	init    string
 	initArg []any
 
@@ -127,12 +126,11 @@ type poolResult struct {
 
 // poolWorker is the target of a Pool's worker processes. Each has a task
 // queue of its own, so that the Pool knows which task a dead worker had:
-// the one it sent it, started if the worker's state says so.
+// the one it sent it, started if the worker's state, a word in that
+// queue's shared memory, says so.
 type poolWorker struct {
 	Tasks    *Queue[poolTask]
 	Results  *Queue[poolResult]
-	States   *Array[int64]
-	Index    int
 	Init     string
 	InitArgs []any
 }
@@ -179,7 +177,6 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 	}
 	p := &Pool{
 		results: NewQueue[poolResult](0),
-		states:  NewArray(make([]int64, n)),
 		jobs:    make(map[int64]*poolJob),
 	}
 	p.changed.L = &p.mu
@@ -225,10 +222,10 @@ func NewPool(cfg PoolConfig) (*Pool, error) {
 func (p *Pool) startWorker(s *poolSlot) error {
 	s.tasks = NewQueue[poolTask](0)
 	s.stopSent = false
-	p.states.Set(s.index, -1)
+	s.tasks.setOwnerState(-1)
 	proc := NewProcess(&poolWorker{
-		Tasks: s.tasks, Results: p.results, States: p.states,
-		Index: s.index, Init: p.init, InitArgs: p.initArg,
+		Tasks: s.tasks, Results: p.results,
+		Init: p.init, InitArgs: p.initArg,
 	})
 	proc.Name = "PoolWorker-" + strconv.FormatInt(poolCount.Add(1), 10)
 	proc.Daemon = true
@@ -258,7 +255,7 @@ func (w *poolWorker) Run() error {
 			return fmt.Errorf("mp: the pool initializer failed: %w", err)
 		}
 	}
-	w.States.Set(w.Index, 0)
+	w.Tasks.setOwnerState(0)
 	for {
 		t, err := w.Tasks.Get()
 		if err != nil {
@@ -268,11 +265,11 @@ func (w *poolWorker) Run() error {
 			return nil
 		}
 		shm.Fault("pool.worker.got") // a task taken and not started
-		w.States.Set(w.Index, t.ID)
+		w.Tasks.setOwnerState(t.ID)
 		if err := w.Results.putDirect(poolResult{ID: t.ID, Data: runTask(t)}); err != nil {
 			return err
 		}
-		w.States.Set(w.Index, 0)
+		w.Tasks.setOwnerState(0)
 	}
 }
 
@@ -437,7 +434,7 @@ func (p *Pool) exited(s *poolSlot, proc *Process) {
 	if p.state == poolTerminated || s.stopSent && s.job == nil && code == 0 {
 		return
 	}
-	state := p.states.Get(s.index)
+	state := s.tasks.ownerState()
 	if job := s.job; job != nil {
 		s.job, job.slot = nil, nil
 		if state == job.task.ID {

@@ -52,6 +52,7 @@ const (
 	queueFlags       = queuePending + 8         // uint32: the flag bits below
 	queueDone        = queuePending + 64        // uint32: TaskDone calls, mod 2^32
 	queueJoiners     = queueDone + 4            // uint32: processes in Join
+	queueOwnerState  = queueDone + 8            // int64: what the queue's one consumer does (a Pool worker's task)
 	queueJoinSeq     = queueDone + 64           // Seq: bumped when nothing is unfinished
 	queueRing        = queueJoinSeq + shm.SeqSize
 	queueRingCap     = 1 << 20 // bytes of items in flight before producers buffer or wait
@@ -117,6 +118,7 @@ type Queue[T any] struct {
 	flags   *uint32
 	done    *uint32
 	joiners *uint32
+	owner   *int64
 	joinSeq *shm.Seq
 	kind    string // "Queue" or "JoinableQueue", for errors
 
@@ -160,6 +162,7 @@ func (q *Queue[T]) open() {
 	q.flags = (*uint32)(unsafe.Pointer(&b[queueFlags]))
 	q.done = (*uint32)(unsafe.Pointer(&b[queueDone]))
 	q.joiners = (*uint32)(unsafe.Pointer(&b[queueJoiners]))
+	q.owner = (*int64)(unsafe.Pointer(&b[queueOwnerState]))
 	q.joinSeq = must(shm.OpenSeq(q.region, queueJoinSeq))
 	q.ring = must(shm.OpenRing(q.region, queueRing))
 	q.ring.OnRecover = q.recovered
@@ -482,6 +485,20 @@ func atomicOr(w *uint32, bits uint32) {
 			return
 		}
 	}
+}
+
+// setOwnerState and ownerState keep a word for a queue with one consumer
+// to say what it does, where whoever puts can read it: a Pool worker, the
+// task it runs.
+func (q *Queue[T]) setOwnerState(v int64) {
+	atomic.StoreInt64(q.owner, v)
+	runtime.KeepAlive(q)
+}
+
+func (q *Queue[T]) ownerState() int64 {
+	v := atomic.LoadInt64(q.owner)
+	runtime.KeepAlive(q)
+	return v
 }
 
 // Get removes and returns the oldest item, waiting until there is one.
