@@ -183,7 +183,12 @@ func (c *Conn) Send(v any) error {
 
 // send puts an encoded message in the outgoing ring.
 func (c *Conn) send(msg []byte) error {
-	defer runtime.KeepAlive(c)
+	err := c.sendMsg(msg)
+	runtime.KeepAlive(c)
+	return err
+}
+
+func (c *Conn) sendMsg(msg []byte) error {
 	perturb()
 	if len(msg)+8 > pipeRingCap {
 		return c.sendLarge(msg)
@@ -337,7 +342,12 @@ func (c *Conn) Recv(v any) error {
 // recv takes the next message from the incoming ring and hands it to use,
 // which must not keep it.
 func (c *Conn) recv(use func(msg []byte) error) error {
-	defer runtime.KeepAlive(c)
+	err := c.recvMsg(use)
+	runtime.KeepAlive(c)
+	return err
+}
+
+func (c *Conn) recvMsg(use func(msg []byte) error) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}

@@ -77,6 +77,7 @@ type Mutex struct {
 	// nanoseconds): what Patience is measured against.
 	suspectPid   atomic.Uint32
 	suspectSince atomic.Int64
+	prompted     atomic.Int64 // when takeOverPromptly last looked
 }
 
 // encodedName is a holder name and its encoding in the region.
@@ -216,16 +217,26 @@ func (m *Mutex) takeOverIfDead(v uint32) (bool, int) {
 	return m.takeOver(v)
 }
 
-// takeOverNow locks m, or takes it over if its holder is dead, without
-// waiting for Patience: for a caller that has already waited and must not
-// give up while a dead process holds m.
-func (m *Mutex) takeOverNow() (bool, int) {
+// takeOverPromptly locks m, or takes it over if its holder is dead,
+// without waiting for Patience: for a caller that must not give up while a
+// dead process holds m. It looks at the holder at most once per
+// promptEvery on this handle, so that a caller polling while a live
+// process holds m reads /proc only now and then.
+func (m *Mutex) takeOverPromptly() (bool, int) {
 	v := atomic.LoadUint32(m.state)
 	if v == 0 {
 		return m.TryLock(), 0
 	}
+	now := monotonic()
+	if last := m.prompted.Load(); last != 0 && now-last < int64(promptEvery) {
+		return false, 0
+	}
+	m.prompted.Store(now)
 	return m.takeOver(v)
 }
+
+// promptEvery spaces the checks of takeOverPromptly.
+const promptEvery = 10 * time.Millisecond
 
 // takeOver takes m over if its state is still v and the holder in v is
 // dead.

@@ -351,7 +351,7 @@ func (w *writer) room(need uint32, first bool, deadline time.Time) bool {
 		want := max(need, uint32(len(w.r.data)/2))
 		spin(ringSpin, func() bool {
 			w.see()
-			return w.fits(want, first) && (!first || w.puts-w.gets <= w.r.maxMsgs/2)
+			return w.fits(want, first) && (!first || w.r.maxMsgs == 0 || w.puts-w.gets <= w.r.maxMsgs/2)
 		})
 		if w.fits(need, first) {
 			break
@@ -438,17 +438,17 @@ func (w *writer) publish() {
 // most (zero: none) for one, appends it to dst and returns the extended
 // slice; pass buf[:0] to reuse buf. If the deadline passes first it returns
 // dst and ErrTimeout. A deadline that has passed makes it take a message
-// only if one is there at once. A Get that waited never returns ErrTimeout
-// while messages are in the ring and a dead process holds the consumers'
-// side: it takes the side over.
+// only if one is there at once. A Get does not return ErrTimeout while
+// messages are in the ring and a dead process holds the consumers' side:
+// it takes the side over.
 func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
-	waits := !expired(deadline)
 	locked, dead := r.cons.LockOrRecover(deadline)
-	if !locked && waits && r.Len() > 0 {
-		// It waited, and messages it could not reach are there: it must
-		// not report the ring empty because a dead process holds the
-		// consumers' side, however briefly this handle has seen it.
-		locked, dead = r.cons.takeOverNow()
+	if !locked && r.Len() > 0 {
+		// Messages it could not reach are there: it must not report the
+		// ring empty because a dead process holds the consumers' side,
+		// however briefly this handle has seen it (at most once per
+		// promptEvery, so that polling a live holder stays cheap).
+		locked, dead = r.cons.takeOverPromptly()
 	}
 	if !locked {
 		return dst, ErrTimeout
