@@ -76,19 +76,38 @@ func build(ctx context.Context, root, pkg string, files map[string][]byte, sourc
 	if !errors.As(err, &ee) || ctx.Err() != nil {
 		return nil, fmt.Errorf("cannot run go build: %v", err)
 	}
-	return compileError(root, pkg, string(out)), nil
+	return compileError(root, pkg, source, string(out)), nil
 }
 
 // compileError turns go build's output into a CompileError with paths
-// relative to the course root.
-func compileError(root, pkg, out string) *CompileError {
+// relative to the course root. A submission's files are named as the
+// exercise's own (pkg/main.go), wherever the submission lies: go prints
+// them absolute or relative to root, whichever is shorter, so a class in
+// a folder next to the course would otherwise show "../class/...".
+func compileError(root, pkg, source, out string) *CompileError {
 	ce := &CompileError{}
 	var lines []string
+	sep := string(filepath.Separator)
+	var prefixes []string // longest first
+	if source != "" {
+		if abs, err := filepath.Abs(source); err == nil {
+			prefixes = append(prefixes, abs+sep)
+			if rel, err := filepath.Rel(root, abs); err == nil {
+				prefixes = append(prefixes, rel+sep)
+			}
+		}
+	}
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if strings.HasPrefix(l, "# ") {
 			continue
 		}
-		l = strings.ReplaceAll(l, root+string(filepath.Separator), "")
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				l = pkg + sep + strings.TrimPrefix(l, p)
+			}
+			l = strings.ReplaceAll(l, " "+p, " "+pkg+sep)
+		}
+		l = strings.ReplaceAll(l, root+sep, "")
 		l = strings.TrimPrefix(l, "./")
 		if m := compileErr.FindStringSubmatch(l); m != nil {
 			if !strings.Contains(m[1], "/") {
