@@ -27,6 +27,10 @@ func prepareSource(c *call) (func(*state) error, error) {
 		calls := a[1:]
 		desc = i18n.M("the error that %s returns is checked, never thrown away", strings.Join(calls, " or "))
 		check = func(fs []srcFile) *violation { return checkErrorsUsed(fs, calls) }
+	case a[0] == "results" && len(a) >= 2:
+		calls := a[1:]
+		desc = i18n.M("what %s returns is looked at, never thrown away", strings.Join(calls, " or "))
+		check = func(fs []srcFile) *violation { return checkResultsUsed(fs, calls) }
 	case a[0] == "nocall" && len(a) >= 3:
 		fn, calls := a[1], a[2:]
 		desc = i18n.M("%s calls no %s", fn, strings.Join(calls, " and no "))
@@ -160,6 +164,24 @@ func (f *srcFile) at(n ast.Node) Line {
 // checkErrorsUsed finds a call of one of calls whose result is dropped: a
 // call standing alone, run by go or defer, or assigned only to _.
 func checkErrorsUsed(files []srcFile, calls []string) *violation {
+	return checkDropped(files, calls, false, func(path string, n int, name string) i18n.Msg {
+		return i18n.M("%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)", path, n, name)
+	})
+}
+
+// checkResultsUsed finds a call of one of calls whose first result is
+// dropped: a call standing alone, run by go or defer, or whose first
+// result is assigned to _, as the exited of `_, err := p.JoinTimeout(d)`.
+func checkResultsUsed(files []srcFile, calls []string) *violation {
+	return checkDropped(files, calls, true, func(path string, n int, name string) i18n.Msg {
+		return i18n.M("%s:%d: what %s returns is thrown away, so the program goes on whatever it says; look at it", path, n, name)
+	})
+}
+
+// checkDropped finds a call of one of calls whose results are all
+// dropped, or, with first, whose first result is; why is the message,
+// given the file, line and call's name.
+func checkDropped(files []srcFile, calls []string, first bool, why func(path string, line int, call string) i18n.Msg) *violation {
 	for i := range files {
 		f := &files[i]
 		var bad ast.Node
@@ -178,7 +200,7 @@ func checkErrorsUsed(files []srcFile, calls []string) *violation {
 				call = st.Call
 			case *ast.AssignStmt:
 				if len(st.Rhs) == 1 {
-					if c, ok := st.Rhs[0].(*ast.CallExpr); ok && allBlank(st.Lhs) {
+					if c, ok := st.Rhs[0].(*ast.CallExpr); ok && (allBlank(st.Lhs) || first && allBlank(st.Lhs[:1])) {
 						call = c
 					}
 				}
@@ -190,7 +212,7 @@ func checkErrorsUsed(files []srcFile, calls []string) *violation {
 		})
 		if bad != nil {
 			l := f.at(bad)
-			return &violation{why: i18n.M("%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)", f.path, l.N, name), lines: []Line{l}, file: f.path}
+			return &violation{why: why(f.path, l.N, name), lines: []Line{l}, file: f.path}
 		}
 	}
 	return nil

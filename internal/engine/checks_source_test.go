@@ -21,26 +21,42 @@ func parseSrc(t *testing.T, src string) []srcFile {
 	return []srcFile{{path: "exercises/x/main.go", fset: fset, file: f, lines: lines}}
 }
 
-func TestSourceErrors(t *testing.T) {
+// TestSourceDropped: errors finds a call whose error is dropped, results
+// one whose first result is.
+func TestSourceDropped(t *testing.T) {
 	for _, tc := range []struct {
-		body string
-		line int // 0: no violation
+		check string
+		call  string
+		body  string
+		line  int // 0: no violation
 	}{
-		{"if err := p.Start(); err != nil { panic(err) }", 0},
-		{"err := p.Start()\n_ = err", 0},
-		{"p.Start()", 4},
-		{"_ = p.Start()", 4},
-		{"defer p.Start()", 4},
-		{"go p.Start()", 4},
-		{"p.Join()", 0},
+		{"errors", "Start", "if err := p.Start(); err != nil { panic(err) }", 0},
+		{"errors", "Start", "err := p.Start()\n_ = err", 0},
+		{"errors", "Start", "p.Start()", 4},
+		{"errors", "Start", "_ = p.Start()", 4},
+		{"errors", "Start", "defer p.Start()", 4},
+		{"errors", "Start", "go p.Start()", 4},
+		{"errors", "Start", "p.Join()", 0},
+		{"errors", "JoinTimeout", "_, err := p.JoinTimeout(d)\n_ = err", 0},
+		{"results", "JoinTimeout", "if ok, _ := p.JoinTimeout(d); !ok { panic(1) }", 0},
+		{"results", "JoinTimeout", "for ok := false; !ok; { ok, _ = p.JoinTimeout(d) }", 0},
+		{"results", "JoinTimeout", "p.JoinTimeout(d)", 4},
+		{"results", "JoinTimeout", "_, err := p.JoinTimeout(d)\n_ = err", 4},
+		{"results", "JoinTimeout", "_, _ = p.JoinTimeout(d)", 4},
+		{"results", "JoinTimeout", "defer p.JoinTimeout(d)", 4},
+		{"results", "JoinTimeout", "p.Join()", 0},
 	} {
 		src := "package main\n\nfunc main() {\n" + tc.body + "\n}\n"
-		v := checkErrorsUsed(parseSrc(t, src), []string{"Start"})
+		check := checkErrorsUsed
+		if tc.check == "results" {
+			check = checkResultsUsed
+		}
+		v := check(parseSrc(t, src), []string{tc.call})
 		switch {
 		case tc.line == 0 && v != nil:
-			t.Errorf("errors Start on %q = %q; want no violation", tc.body, v.why)
+			t.Errorf("%s %s on %q = %q; want no violation", tc.check, tc.call, tc.body, v.why)
 		case tc.line != 0 && (v == nil || v.lines[0].N != tc.line):
-			t.Errorf("errors Start on %q = %+v; want a violation at line %d", tc.body, v, tc.line)
+			t.Errorf("%s %s on %q = %+v; want a violation at line %d", tc.check, tc.call, tc.body, v, tc.line)
 		}
 	}
 }

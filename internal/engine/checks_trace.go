@@ -91,16 +91,23 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		desc = i18n.M("the trace has %s %d `%s` events", op.words(), n, sel)
 		check = func(r *Run) *violation { return checkTraceCount(r.Events, sel, op, n) }
 	case a[0] == "after" && len(a) == 3:
-		x, err := parseSelector(a[1])
+		x, y, err := c.selectors(a[1], a[2])
 		if err != nil {
-			return nil, c.errorf("%v", err)
-		}
-		y, err := parseSelector(a[2])
-		if err != nil {
-			return nil, c.errorf("%v", err)
+			return nil, err
 		}
 		desc = i18n.M("every `%s` event comes after all `%s` events", y, x)
 		check = func(r *Run) *violation { return checkTraceAfter(r.Events, x, y) }
+	case a[0] == "before" && len(a) == 4:
+		x, y, err := c.selectors(a[1], a[2])
+		if err != nil {
+			return nil, err
+		}
+		key := a[3]
+		if !mptraceWord(key) {
+			return nil, c.errorf("before: %q is not an attribute name such as child", key)
+		}
+		desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s", x, y, key)
+		check = func(r *Run) *violation { return checkTraceBefore(r.Events, x, y, key) }
 	case a[0] == "names" && len(a) == 2:
 		re, err := c.regexp(a[1])
 		if err != nil {
@@ -143,6 +150,17 @@ func quoteTrace(v *violation, r *Run) *violation {
 	}
 	v.excerpt, v.file = all, TraceFile
 	return v
+}
+
+// selectors parses the two event selectors of after and before.
+func (c *call) selectors(a, b string) (x, y selector, err error) {
+	if x, err = parseSelector(a); err == nil {
+		y, err = parseSelector(b)
+	}
+	if err != nil {
+		return x, y, c.errorf("%v", err)
+	}
+	return x, y, nil
 }
 
 // untraced explains a run with no trace: a skip for a program that is not
@@ -293,6 +311,38 @@ func checkTraceAfter(events []mptrace.Event, x, y selector) *violation {
 			who(&events[firstY]), y, who(&events[lastX]), x, x), eventLine(events, firstY), eventLine(events, lastX))
 	}
 	return nil
+}
+
+// checkTraceBefore: each x event with a key is followed by a y event
+// with the same value of key, as every started child by its join.
+func checkTraceBefore(events []mptrace.Event, x, y selector, key string) *violation {
+	for i := range events {
+		e := &events[i]
+		v := e.Attr(key)
+		if !x.match(e) || v == "" {
+			continue
+		}
+		found := false
+		for j := i + 1; j < len(events) && !found; j++ {
+			found = y.match(&events[j]) && events[j].Attr(key) == v
+		}
+		if !found {
+			return violate(i18n.M("%s: `%s` with %s=%s, and no `%s` event with %s=%s follows it", who(e), x, key, v, y, key, v), eventLine(events, i))
+		}
+	}
+	return nil
+}
+
+func mptraceWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkTraceNames: the names captured from the output are, as a multiset,

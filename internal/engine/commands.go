@@ -70,9 +70,9 @@ func init() {
 			{"-hold", "D", "how long each client keeps its connection open after its first reply"},
 			codeOpt, timeoutOpt,
 		}, min: 1, max: -1, prepare: prepareServe},
-		{name: "source", args: "errors CALL... | nocall FUNC CALL... | noloop FUNC CALL...", summary: "a rule about the program's Go source, for mistakes that leave nothing to observe at run time: errors, no call of CALL drops its error result; nocall, function FUNC calls no CALL; noloop, FUNC calls no CALL inside a loop", opts: ruleOpts, min: 2, max: -1, prepare: prepareSource},
+		{name: "source", args: "errors CALL... | results CALL... | nocall FUNC CALL... | noloop FUNC CALL...", summary: "a rule about the program's Go source, for mistakes that leave nothing to observe at run time: errors, no call of CALL drops its error result; results, no call of CALL drops its first result (the exited of JoinTimeout); nocall, function FUNC calls no CALL; noloop, FUNC calls no CALL inside a loop", opts: ruleOpts, min: 2, max: -1, prepare: prepareSource},
 		{name: "sometimes", args: "CHECK ARGS...", summary: "the check must hold in at least one run rather than in every run", min: 1, max: -1, prepare: prepareSometimes},
-		{name: "trace", args: "exit CODE | mutex | noorphans | count EVENT OP N | after A B | names REGEXP", summary: "a rule about the mp trace of each run; EVENT, A and B are a kind with optional key=value filters, as 'start daemon=true'", opts: ruleOpts, min: 1, max: 4, check: true, prepare: prepareTrace},
+		{name: "trace", args: "exit CODE | mutex | noorphans | count EVENT OP N | after A B | before A B KEY | names REGEXP", summary: "a rule about the mp trace of each run; EVENT, A and B are a kind with optional key=value filters, as 'start daemon=true'; before: every A event is followed by a B event with the same KEY attribute, as every started child by its join", opts: ruleOpts, min: 1, max: 4, check: true, prepare: prepareTrace},
 	}
 }
 
