@@ -31,6 +31,10 @@ func prepareSource(c *call) (func(*state) error, error) {
 		calls := a[1:]
 		desc = i18n.M("what %s returns is looked at, never thrown away", strings.Join(calls, " or "))
 		check = func(fs []srcFile) *violation { return checkResultsUsed(fs, calls) }
+	case a[0] == "before" && len(a) == 4:
+		fn, first, then := a[1], a[2], a[3]
+		desc = i18n.M("%s calls %s before %s", fn, first, then)
+		check = func(fs []srcFile) *violation { return checkCallOrder(fs, fn, first, then) }
 	case a[0] == "nocall" && len(a) >= 3:
 		fn, calls := a[1], a[2:]
 		desc = i18n.M("%s calls no %s", fn, strings.Join(calls, " and no "))
@@ -230,6 +234,49 @@ func allBlank(es []ast.Expr) bool {
 // checkCalls finds, in the function named fn, a call of one of calls (only
 // inside a for or range loop, with inLoop).
 func checkCalls(files []srcFile, fn string, calls []string, inLoop bool) *violation {
+	return inFunc(files, fn, func(f *srcFile, fd *ast.FuncDecl) *violation {
+		var bad *ast.CallExpr
+		var walk func(n ast.Node, loops int)
+		walk = func(n ast.Node, loops int) {
+			ast.Inspect(n, func(m ast.Node) bool {
+				if bad != nil || m == nil {
+					return false
+				}
+				switch x := m.(type) {
+				case *ast.ForStmt:
+					if m != n {
+						walk(x.Body, loops+1)
+						return false
+					}
+				case *ast.RangeStmt:
+					if m != n {
+						walk(x.Body, loops+1)
+						return false
+					}
+				case *ast.CallExpr:
+					if slices.Contains(calls, calleeName(x)) && (!inLoop || loops > 0) {
+						bad = x
+					}
+				}
+				return true
+			})
+		}
+		walk(fd.Body, 0)
+		if bad == nil {
+			return nil
+		}
+		l := f.at(bad)
+		why := i18n.M("%s:%d: %s calls %s", f.path, l.N, fn, calleeName(bad))
+		if inLoop {
+			why = i18n.M("%s:%d: %s calls %s in a loop", f.path, l.N, fn, calleeName(bad))
+		}
+		return &violation{why: why, lines: []Line{l}, file: f.path}
+	})
+}
+
+// inFunc applies check to every function named fn that has a body, and
+// returns the first violation.
+func inFunc(files []srcFile, fn string, check func(f *srcFile, fd *ast.FuncDecl) *violation) *violation {
 	for i := range files {
 		f := &files[i]
 		for _, d := range f.file.Decls {
@@ -237,42 +284,45 @@ func checkCalls(files []srcFile, fn string, calls []string, inLoop bool) *violat
 			if !ok || fd.Name.Name != fn || fd.Body == nil {
 				continue
 			}
-			var bad *ast.CallExpr
-			var walk func(n ast.Node, loops int)
-			walk = func(n ast.Node, loops int) {
-				ast.Inspect(n, func(m ast.Node) bool {
-					if bad != nil || m == nil {
-						return false
-					}
-					switch x := m.(type) {
-					case *ast.ForStmt:
-						if m != n {
-							walk(x.Body, loops+1)
-							return false
-						}
-					case *ast.RangeStmt:
-						if m != n {
-							walk(x.Body, loops+1)
-							return false
-						}
-					case *ast.CallExpr:
-						if slices.Contains(calls, calleeName(x)) && (!inLoop || loops > 0) {
-							bad = x
-						}
-					}
-					return true
-				})
-			}
-			walk(fd.Body, 0)
-			if bad != nil {
-				l := f.at(bad)
-				why := i18n.M("%s:%d: %s calls %s", f.path, l.N, fn, calleeName(bad))
-				if inLoop {
-					why = i18n.M("%s:%d: %s calls %s in a loop", f.path, l.N, fn, calleeName(bad))
-				}
-				return &violation{why: why, lines: []Line{l}, file: f.path}
+			if v := check(f, fd); v != nil {
+				return v
 			}
 		}
 	}
 	return nil
+}
+
+// checkCallOrder finds, in the function named fn, a use of then (a call
+// or a method value, as p.Start) that comes before every use of first in
+// the source, or a use of then with no use of first at all.
+func checkCallOrder(files []srcFile, fn, first, then string) *violation {
+	return inFunc(files, fn, func(f *srcFile, fd *ast.FuncDecl) *violation {
+		var a, b ast.Node // the first uses of first and then
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			name := ""
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				name = x.Sel.Name
+			case *ast.CallExpr:
+				if id, ok := x.Fun.(*ast.Ident); ok {
+					name = id.Name
+				}
+			}
+			switch {
+			case name == first && a == nil:
+				a = n
+			case name == then && b == nil:
+				b = n
+			}
+			return true
+		})
+		if b == nil || a != nil && a.Pos() < b.Pos() {
+			return nil
+		}
+		l := f.at(b)
+		if a == nil {
+			return &violation{why: i18n.M("%s:%d: %s uses %s, and never %s", f.path, l.N, fn, then, first), lines: []Line{l}, file: f.path}
+		}
+		return &violation{why: i18n.M("%s:%d: %s uses %s before any %s", f.path, l.N, fn, then, first), lines: []Line{l}, file: f.path}
+	})
 }

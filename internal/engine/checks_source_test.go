@@ -96,3 +96,25 @@ func main() {
 		t.Errorf("nocall main Join = %q; want none", v.why)
 	}
 }
+
+func TestSourceBefore(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		line int // 0: no violation
+	}{
+		{"p.Run()\np.Start()\np.Start()", 0},
+		{"for _, f := range []func() error{p.Run, p.Start} { f() }", 0},
+		{"p.Start()\np.Run()", 4},
+		{"p.Start()", 4},
+		{"fmt.Println()", 0},
+	} {
+		src := "package main\n\nfunc main() {\n" + tc.body + "\n}\n"
+		v := checkCallOrder(parseSrc(t, src), "main", "Run", "Start")
+		switch {
+		case tc.line == 0 && v != nil:
+			t.Errorf("before main Run Start on %q = %q; want no violation", tc.body, v.why)
+		case tc.line != 0 && (v == nil || v.lines[0].N != tc.line):
+			t.Errorf("before main Run Start on %q = %+v; want a violation at line %d", tc.body, v, tc.line)
+		}
+	}
+}

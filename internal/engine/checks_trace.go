@@ -59,6 +59,7 @@ func (sel selector) String() string {
 func prepareTrace(c *call) (func(*state) error, error) {
 	var desc i18n.Msg
 	var check func(r *Run) *violation
+	var lineCheck func(r *Run, lines []Line) *violation // a check that also reads the output
 	cause := false
 	a := c.args
 	switch {
@@ -76,9 +77,9 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		desc, cause = i18n.M("every child is joined and no process outlives the program"), true
 		check = checkNoOrphans
 	case a[0] == "count" && len(a) == 4:
-		sel, err := parseSelector(a[1])
+		sel, err := c.selector(a[1])
 		if err != nil {
-			return nil, c.errorf("%v", err)
+			return nil, err
 		}
 		op, err := c.op(a[2])
 		if err != nil {
@@ -108,20 +109,24 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		}
 		desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s", x, y, key)
 		check = func(r *Run) *violation { return checkTraceBefore(r.Events, x, y, key) }
+	case a[0] == "printed" && len(a) == 3:
+		x, err := c.selector(a[1])
+		if err != nil {
+			return nil, err
+		}
+		re, err := c.regexp(a[2])
+		if err != nil {
+			return nil, err
+		}
+		desc = i18n.M("every line matching `%s` is printed after every `%s` event", re, x)
+		lineCheck = func(r *Run, lines []Line) *violation { return checkTracePrinted(r.Events, x, lines, re) }
 	case a[0] == "names" && len(a) == 2:
 		re, err := c.regexp(a[1])
 		if err != nil {
 			return nil, err
 		}
 		desc = i18n.M("the names printed (`%s`) are the names the children were started with", re)
-		return func(s *state) error {
-			return s.judge(c, desc, false, func(r *Run) (*violation, error) {
-				if v := s.untraced(r); v != nil {
-					return v, nil
-				}
-				return checkTraceNames(s.linesOf(c, r), re, r.Events), nil
-			})
-		}, nil
+		lineCheck = func(r *Run, lines []Line) *violation { return checkTraceNames(lines, re, r.Events) }
 	default:
 		return nil, c.errorf("usage: trace %s", c.cmd.args)
 	}
@@ -132,6 +137,9 @@ func prepareTrace(c *call) (func(*state) error, error) {
 			}
 			if v := s.untraced(r); v != nil {
 				return v, nil
+			}
+			if lineCheck != nil {
+				return lineCheck(r, s.linesOf(c, r)), nil
 			}
 			return quoteTrace(check(r), r), nil
 		})
@@ -152,15 +160,21 @@ func quoteTrace(v *violation, r *Run) *violation {
 	return v
 }
 
+// selector parses an event selector of the call.
+func (c *call) selector(a string) (selector, error) {
+	sel, err := parseSelector(a)
+	if err != nil {
+		return sel, c.errorf("%v", err)
+	}
+	return sel, nil
+}
+
 // selectors parses the two event selectors of after and before.
 func (c *call) selectors(a, b string) (x, y selector, err error) {
-	if x, err = parseSelector(a); err == nil {
-		y, err = parseSelector(b)
+	if x, err = c.selector(a); err == nil {
+		y, err = c.selector(b)
 	}
-	if err != nil {
-		return x, y, c.errorf("%v", err)
-	}
-	return x, y, nil
+	return x, y, err
 }
 
 // untraced explains a run with no trace: a skip for a program that is not
@@ -328,6 +342,29 @@ func checkTraceBefore(events []mptrace.Event, x, y selector, key string) *violat
 		}
 		if !found {
 			return violate(i18n.M("%s: `%s` with %s=%s, and no `%s` event with %s=%s follows it", who(e), x, key, v, y, key, v), eventLine(events, i))
+		}
+	}
+	return nil
+}
+
+// checkTracePrinted: every line matching re was read after the last x
+// event. A line is read after it is written, so a program that prints it
+// after the event always keeps this rule, however busy the machine; one
+// that prints it before the event breaks it unless the grader happened to
+// read the line late.
+func checkTracePrinted(events []mptrace.Event, x selector, lines []Line, re *regexp.Regexp) *violation {
+	last := -1
+	for i := range events {
+		if x.match(&events[i]) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return violate(i18n.M("the trace has no `%s` event", x))
+	}
+	for _, l := range lines {
+		if l.Mono != 0 && re.MatchString(l.Text) && l.Mono < events[last].Mono {
+			return violate(i18n.M("line %d `%s` was printed before %s: `%s`", l.N, l.Text, who(&events[last]), x), l)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -50,5 +51,35 @@ func TestTraceBefore(t *testing.T) {
 		case tc.bad != 0 && (v == nil || v.lines[0].N != tc.bad):
 			t.Errorf("%s: trace before = %+v; want a violation at event %d", tc.name, v, tc.bad)
 		}
+	}
+}
+
+func TestTracePrinted(t *testing.T) {
+	events := parseTrace(t, `
+		100 10 1 "MainProcess" start child=11 name=Process-1 daemon=false
+		200 10 1 "MainProcess" start child=12 name=Process-2 daemon=false
+		900 10 1 "MainProcess" end code=0`)
+	start, _ := parseSelector("start")
+	re := regexp.MustCompile(`^main `)
+	for _, tc := range []struct {
+		name  string
+		lines []Line
+		bad   int // the offending line; 0: none
+	}{
+		{"after the last start", []Line{{N: 1, Text: "child", Mono: 150}, {N: 2, Text: "main pid=10", Mono: 250}}, 0},
+		{"between the starts", []Line{{N: 1, Text: "main pid=10", Mono: 150}}, 1},
+		{"before any start", []Line{{N: 1, Text: "x"}, {N: 2, Text: "main pid=10", Mono: 50}}, 2},
+	} {
+		v := checkTracePrinted(events, start, tc.lines, re)
+		switch {
+		case tc.bad == 0 && v != nil:
+			t.Errorf("%s: trace printed = %q; want no violation", tc.name, v.why)
+		case tc.bad != 0 && (v == nil || v.lines[0].N != tc.bad):
+			t.Errorf("%s: trace printed = %+v; want a violation at line %d", tc.name, v, tc.bad)
+		}
+	}
+	join, _ := parseSelector("join")
+	if v := checkTracePrinted(events, join, nil, re); v == nil {
+		t.Errorf("trace printed join with no join event = no violation; want one")
 	}
 }

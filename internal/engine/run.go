@@ -40,6 +40,7 @@ type Run struct {
 	ShimDied  string // the program killed the process between it and the grader
 	Conns     []Conn // for serve: what each client saw
 	Held      int    // for serve: client connections the server's main process kept (-1: not measured)
+	HeldAll   int    // for serve: client connections all the server's processes kept (-1: not measured)
 	Err       error  // the program could not be started
 }
 

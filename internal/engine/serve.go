@@ -138,15 +138,15 @@ func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (
 		}
 		wg.Wait()
 	}
-	held := -1
+	held, heldAll := -1, -1
 	if r == nil && pid > 0 {
-		held = settledHeld(pid, port)
+		held, heldAll = settledHeld(pid, port)
 	}
 	if r == nil {
 		close(stop)
 		r = <-done
 	}
-	r.Held = held
+	r.Held, r.HeldAll = held, heldAll
 	r.Index, r.Seed = i, seed
 	if listening(port) {
 		conns = append(conns, Conn{Client: -1, Err: fmt.Sprintf("still listening: something still listens on 127.0.0.1:%d after the server was stopped", port)})
@@ -156,18 +156,27 @@ func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (
 }
 
 // settledHeld returns how many client connections on port the server's
-// main process pid still holds once its clients have all closed theirs.
-// A server that closes its copy after handing a connection to a child
-// holds none; one that never does holds one per client, forever. It waits
-// for the count to reach zero, for a while that grows with the machine's
-// load, so that a correct server is never caught between two statements.
-func settledHeld(pid, port int) int {
-	n := heldConns(pid, port)
-	for end := time.Now().Add(time.Duration(float64(500*time.Millisecond) * loadFactor())); n > 0 && time.Now().Before(end); {
-		time.Sleep(10 * time.Millisecond)
-		n = heldConns(pid, port)
+// main process pid, and all its processes, still hold once its clients
+// have all closed theirs. A server that closes its copy after handing a
+// connection to a child holds none; one that never does holds one per
+// client, forever. It waits for the count to reach zero, for a while that
+// grows with the machine's load, so that a correct server is never caught
+// between two statements.
+func settledHeld(pid, port int) (main, all int) {
+	count := func() (int, int) {
+		main := heldConns(pid, port)
+		all := main
+		for _, p := range descendants(pid, 0) {
+			all += heldConns(p.Pid, port)
+		}
+		return main, all
 	}
-	return n
+	main, all = count()
+	for end := time.Now().Add(time.Duration(float64(500*time.Millisecond) * loadFactor())); all > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+		main, all = count()
+	}
+	return main, all
 }
 
 // heldConns counts the TCP connections with local port port (not the
@@ -207,12 +216,25 @@ func prepareHeld(c *call) (func(*state) error, error) {
 	if err != nil {
 		return nil, err
 	}
+	all := c.has("-all")
+	desc := i18n.M("once its clients are gone, the server's own process holds %s %d of their connections", op.words(), n)
+	if all {
+		desc = i18n.M("once its clients are gone, the server's processes together hold %s %d of their connections", op.words(), n)
+	}
 	return func(s *state) error {
-		return s.judge(c, i18n.M("once its clients are gone, the server's own process holds %s %d of their connections", op.words(), n), false, func(r *Run) (*violation, error) {
-			if r.Held < 0 || op.holds(float64(r.Held), float64(n)) {
+		return s.judge(c, desc, false, func(r *Run) (*violation, error) {
+			held := r.Held
+			if all {
+				held = r.HeldAll
+			}
+			if held < 0 || op.holds(float64(held), float64(n)) {
 				return nil, nil
 			}
-			return violate(i18n.M("the server's main process still holds %s after every client closed its end; want %s %d", i18n.Plural(r.Held, "%d client connection", "%d client connections"), op.words(), n)), nil
+			conns := i18n.Plural(held, "%d client connection", "%d client connections")
+			if all {
+				return violate(i18n.M("the server's processes still hold %s after every client closed its end; want %s %d", conns, op.words(), n)), nil
+			}
+			return violate(i18n.M("the server's main process still holds %s after every client closed its end; want %s %d", conns, op.words(), n)), nil
 		})
 	}, nil
 }

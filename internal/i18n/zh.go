@@ -211,4 +211,11 @@ var zh = map[string]string{
 	"%s:%d: what %s returns is thrown away, so the program goes on whatever it says; look at it": "%s:%d：%s 的返回值被丢掉了，程序不管它说什么都照样往下走；请查看它",
 	"every `%s` event is followed by a `%s` event with the same %s":                              "每个 `%s` 事件之后都有一个 %[3]s 相同的 `%[2]s` 事件",
 	"%s: `%s` with %s=%s, and no `%s` event with %s=%s follows it":                               "%[1]s 有 %[3]s=%[4]s 的 `%[2]s`，其后却没有 %[6]s=%[7]s 的 `%[5]s` 事件",
+	"%s calls %s before %s":                                      "%s 先调用 %s，再调用 %s",
+	"%s:%d: %s uses %s, and never %s":                            "%s:%d：%s 用了 %s，却从不用 %s",
+	"%s:%d: %s uses %s before any %s":                            "%[1]s:%[2]d：%[3]s 在任何 %[5]s 之前就用了 %[4]s",
+	"every line matching `%s` is printed after every `%s` event": "每一行匹配 `%s` 的输出都在每个 `%s` 事件之后打印",
+	"line %d `%s` was printed before %s: `%s`":                   "第 %d 行 `%s` 打印于 %s 的 `%s` 之前",
+	"once its clients are gone, the server's processes together hold %s %d of their connections": "客户端都离开之后，服务端的所有进程合起来持有它们的连接%s %d 个",
+	"the server's processes still hold %s after every client closed its end; want %s %d":         "每个客户端都关闭了自己那一端之后，服务端的进程仍持有%s；应为%s %d 个",
 }
