@@ -37,7 +37,7 @@ func Testscript(c *course.Course, t course.Target, bin string, p Params) map[str
 			return nil, err
 		}
 		g := &grading{ctx: context.Background(), p: p, c: c, t: t, program: []string{bin}, built: true,
-			race: t.Needs(course.ChannelRace), work: work, script: script}
+			race: t.Needs(course.ChannelRace), work: work, script: script, files: pr.files}
 		s := &state{g: g}
 		states[ts] = s
 		return s, nil
