@@ -109,6 +109,21 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		}
 		desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s", x, y, key)
 		check = func(r *Run) *violation { return checkTraceBefore(r.Events, x, y, key) }
+	case a[0] == "lead" && len(a) == 4:
+		x, err := c.selector(a[1])
+		if err != nil {
+			return nil, err
+		}
+		n, err := c.count(a[2])
+		if err != nil {
+			return nil, err
+		}
+		y, err := c.selector(a[3])
+		if err != nil {
+			return nil, err
+		}
+		desc = i18n.M("%s come before the first `%s` event", i18n.Plural(n, "%d `%s` event", "%d `%s` events", x), y)
+		check = func(r *Run) *violation { return checkTraceLead(r.Events, x, n, y) }
 	case a[0] == "printed" && len(a) == 3:
 		x, err := c.selector(a[1])
 		if err != nil {
@@ -345,6 +360,25 @@ func checkTraceBefore(events []mptrace.Event, x, y selector, key string) *violat
 		}
 	}
 	return nil
+}
+
+// checkTraceLead: at least n x events come before the first y event, as
+// the parent's four gets before its first join, whatever events of the
+// same kinds follow later.
+func checkTraceLead(events []mptrace.Event, x selector, n int, y selector) *violation {
+	seen := 0
+	for i := range events {
+		if y.match(&events[i]) {
+			if seen >= n {
+				return nil
+			}
+			return violate(i18n.M("%s: `%s` comes after only %s; want %d before it", who(&events[i]), y, i18n.Plural(seen, "%d `%s` event", "%d `%s` events", x), n), eventLine(events, i))
+		}
+		if x.match(&events[i]) {
+			seen++
+		}
+	}
+	return violate(i18n.M("the trace has no `%s` event", y))
 }
 
 // checkTracePrinted: every line matching re was read after the last x

@@ -83,3 +83,22 @@ func TestTracePrinted(t *testing.T) {
 		t.Errorf("trace printed join with no join event = no violation; want one")
 	}
 }
+
+func TestTraceLead(t *testing.T) {
+	get, _ := parseSelector("get")
+	join, _ := parseSelector("join")
+	events := parseTrace(t, `
+		1 10 1 "MainProcess" get queue=q1
+		2 10 1 "MainProcess" get queue=q1
+		3 10 1 "MainProcess" join child=11 timeout=none exited=true
+		4 10 1 "MainProcess" get queue=q2`)
+	if v := checkTraceLead(events, get, 2, join); v != nil {
+		t.Errorf("lead get 2 join = %q; want no violation (the get after the join does not count)", v.why)
+	}
+	if v := checkTraceLead(events, get, 3, join); v == nil || v.lines[0].N != 3 {
+		t.Errorf("lead get 3 join = %+v; want a violation at event 3", v)
+	}
+	if v := checkTraceLead(events[:2], get, 1, join); v == nil {
+		t.Errorf("lead get 1 join with no join = no violation; want one")
+	}
+}

@@ -218,4 +218,6 @@ var zh = map[string]string{
 	"line %d `%s` was printed before %s: `%s`":                   "第 %d 行 `%s` 打印于 %s 的 `%s` 之前",
 	"once its clients are gone, the server's processes together hold %s %d of their connections": "客户端都离开之后，服务端的所有进程合起来持有它们的连接%s %d 个",
 	"the server's processes still hold %s after every client closed its end; want %s %d":         "每个客户端都关闭了自己那一端之后，服务端的进程仍持有%s；应为%s %d 个",
+	"%s come before the first `%s` event":                                                        "第一个 `%[2]s` 事件之前有 %[1]s",
+	"%s: `%s` comes after only %s; want %d before it":                                            "%s 的 `%s` 之前只有 %s；应有 %d 个",
 }
