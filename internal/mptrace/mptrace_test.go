@@ -84,6 +84,17 @@ func TestRunSeed(t *testing.T) {
 	}
 }
 
+// TestPauseFor: in a lull run every site visit pauses, for MinPause to
+// MaxPause, so that a lull is certain, not likely.
+func TestPauseFor(t *testing.T) {
+	for i := range uint64(1000) {
+		d, ok := PauseFor(Mix(i))
+		if !ok || d < MinPause || d > MaxPause {
+			t.Fatalf("PauseFor(Mix(%d)) = %v, %v; want a pause of %v to %v", i, d, ok, MinPause, MaxPause)
+		}
+	}
+}
+
 // FuzzParse checks that Parse never panics, and that whatever it accepts
 // is written back by String as a line that parses to the same event.
 func FuzzParse(f *testing.F) {

@@ -46,15 +46,25 @@ func Mix(z uint64) uint64 {
 
 // The long pauses of a lull run. In one run in LullEvery, chosen by the
 // run's seed alone so that every process of the run agrees, each process
-// may pause long at up to MaxPauses sites where a quiet moment exposes a
-// program that sleeps instead of joining, or reads a lull as the end.
+// pauses long at up to MaxPauses sites where a quiet moment exposes a
+// program that sleeps instead of joining, or reads a lull as the end; the
+// seed decides how long.
+//
+// Every site visit of a lull run pauses until the process has used its
+// MaxPauses, so a lull run is one where every child starts late and the
+// main process starts its first child late. A quiet moment must be
+// certain, not likely: a program that reads 100 ms of quiet on a pipe as
+// the end is caught only when every child that could still reply is
+// quiet at once, which odds of one visit in three gave in one lull run in
+// nine (measured: a quiet-pipe reader of exercise 14 passed 3 gradings in
+// 30), and a pause at every first site gives in every lull run.
 const (
 	LullEvery = 3
 	MaxPauses = 1
 	MinPause  = 100 * time.Millisecond
 	MaxPause  = 500 * time.Millisecond
 	// pauseOdds is one in how many site visits of a lull run pauses.
-	pauseOdds = 3
+	pauseOdds = 1
 )
 
 // LullRun reports whether the run with this seed pauses long at all.
