@@ -35,6 +35,10 @@ func prepareSource(c *call) (func(*state) error, error) {
 		fn, first, then := a[1], a[2], a[3]
 		desc = i18n.M("%s calls %s before %s", fn, first, then)
 		check = func(fs []srcFile) *violation { return checkCallOrder(fs, fn, first, then) }
+	case a[0] == "inloop" && len(a) >= 3:
+		in, calls := a[1], a[2:]
+		desc = i18n.M("no loop that calls %s waits in %s", in, strings.Join(calls, " or "))
+		check = func(fs []srcFile) *violation { return checkLoopCalls(fs, in, calls) }
 	case a[0] == "nocall" && len(a) >= 3:
 		fn, calls := a[1], a[2:]
 		desc = i18n.M("%s calls no %s", fn, strings.Join(calls, " and no "))
@@ -325,4 +329,94 @@ func checkCallOrder(files []srcFile, fn, first, then string) *violation {
 		}
 		return &violation{why: i18n.M("%s:%d: %s uses %s before any %s", f.path, l.N, fn, then, first), lines: []Line{l}, file: f.path}
 	})
+}
+
+// checkLoopCalls finds a loop whose body calls in (as an accept loop calls
+// Accept) and, in the same iteration, one of calls: directly, or through a
+// function of the program that the body calls by name. A call run by go
+// or defer does not count, since it does not hold the loop up: a
+// goroutine that joins each child is no wait of the accept loop.
+func checkLoopCalls(files []srcFile, in string, calls []string) *violation {
+	type fn struct {
+		f  *srcFile
+		fd *ast.FuncDecl
+	}
+	funcs := map[string]fn{}
+	for i := range files {
+		for _, d := range files[i].file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Body != nil {
+				funcs[fd.Name.Name] = fn{&files[i], fd}
+			}
+		}
+	}
+	// inline walks n as the loop runs it: go and defer statements are
+	// skipped, and a call of one of the program's functions is followed
+	// into its body once.
+	var inline func(n ast.Node, seen map[string]bool, visit func(f *srcFile, c *ast.CallExpr) bool, f *srcFile)
+	inline = func(n ast.Node, seen map[string]bool, visit func(f *srcFile, c *ast.CallExpr) bool, f *srcFile) {
+		stop := false
+		ast.Inspect(n, func(m ast.Node) bool {
+			if stop {
+				return false
+			}
+			switch x := m.(type) {
+			case *ast.GoStmt, *ast.DeferStmt:
+				return false
+			case *ast.CallExpr:
+				if !visit(f, x) {
+					stop = true
+					return false
+				}
+				if id, ok := x.Fun.(*ast.Ident); ok && seen != nil && !seen[id.Name] {
+					if g, ok := funcs[id.Name]; ok {
+						seen[id.Name] = true
+						inline(g.fd.Body, seen, func(f *srcFile, c *ast.CallExpr) bool {
+							stop = !visit(f, c)
+							return !stop
+						}, g.f)
+					}
+				}
+			}
+			return true
+		})
+	}
+	var found *violation
+	for i := range files {
+		f := &files[i]
+		ast.Inspect(f.file, func(n ast.Node) bool {
+			if found != nil {
+				return false
+			}
+			var body *ast.BlockStmt
+			switch x := n.(type) {
+			case *ast.ForStmt:
+				body = x.Body
+			case *ast.RangeStmt:
+				body = x.Body
+			default:
+				return true
+			}
+			calls1 := false // the body calls in itself
+			inline(body, nil, func(_ *srcFile, c *ast.CallExpr) bool {
+				calls1 = calleeName(c) == in
+				return !calls1
+			}, f)
+			if !calls1 {
+				return true
+			}
+			inline(body, map[string]bool{}, func(g *srcFile, c *ast.CallExpr) bool {
+				if !slices.Contains(calls, calleeName(c)) {
+					return true
+				}
+				l := g.at(c)
+				found = &violation{why: i18n.M("%s:%d: %s holds up the loop that calls %s (line %d)", g.path, l.N, calleeName(c), in, f.at(n).N), lines: []Line{l}, file: g.path}
+				return false
+			}, f)
+			return found == nil
+		})
+		if found != nil {
+			return found
+		}
+	}
+	return nil
 }

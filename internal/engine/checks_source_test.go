@@ -118,3 +118,39 @@ func TestSourceBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceInLoop: inloop finds a wait in the loop that accepts, also
+// through a function of the program, but not one run by go or defer, nor
+// one in another loop.
+func TestSourceInLoop(t *testing.T) {
+	const helpers = `
+func serve(p *mp.Process) {
+	p.Start()
+	p.Join()
+}
+
+func reap(p *mp.Process) { p.Join() }
+`
+	for _, tc := range []struct {
+		body string
+		line int // 0: no violation
+	}{
+		{"for {\nc, _ := ln.Accept()\np := mp.NewProcess(h, c)\np.Start()\nc.Close()\n}", 0},
+		{"for {\nc, _ := ln.Accept()\np := mp.NewProcess(h, c)\np.Start()\np.Join()\n}", 8},
+		{"for {\nc, _ := ln.Accept()\np := mp.NewProcess(h, c)\np.Start()\nif ok, _ := p.JoinTimeout(d); ok {\n}\n}", 8},
+		{"for {\nc, _ := ln.Accept()\np := mp.NewProcess(h, c)\np.Start()\ngo p.Join()\n}", 0},
+		{"for {\nc, _ := ln.Accept()\np := mp.NewProcess(h, c)\np.Start()\ngo reap(p)\ndefer p.Join()\n}", 0},
+		{"for {\nc, _ := ln.Accept()\nserve(mp.NewProcess(h, c))\n}", 12},
+		{"for _, p := range ps {\np.Join()\n}\nfor {\nln.Accept()\n}", 0},
+		{"for {\nfor {\nln.Accept()\n}\nreap(p)\n}", 17},
+	} {
+		src := "package main\n\nfunc main() {\n" + tc.body + "\n}\n" + helpers
+		v := checkLoopCalls(parseSrc(t, src), "Accept", []string{"Join", "JoinTimeout"})
+		switch {
+		case tc.line == 0 && v != nil:
+			t.Errorf("inloop Accept Join on %q = %q; want no violation", tc.body, v.why.In("en"))
+		case tc.line != 0 && (v == nil || v.lines[0].N != tc.line):
+			t.Errorf("inloop Accept Join on %q = %+v; want a violation at line %d", tc.body, v, tc.line)
+		}
+	}
+}

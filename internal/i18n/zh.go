@@ -220,4 +220,6 @@ var zh = map[string]string{
 	"the server's processes still hold %s after every client closed its end; want %s %d":         "每个客户端都关闭了自己那一端之后，服务端的进程仍持有%s；应为%s %d 个",
 	"%s come before the first `%s` event":                                                        "第一个 `%[2]s` 事件之前有 %[1]s",
 	"%s: `%s` comes after only %s; want %d before it":                                            "%s 的 `%s` 之前只有 %s；应有 %d 个",
+	"no loop that calls %s waits in %s":                                                          "调用 %s 的循环不在 %s 里等待",
+	"%s:%d: %s holds up the loop that calls %s (line %d)":                                        "%[1]s:%[2]d：%[3]s 卡住了调用 %[4]s 的循环（第 %[5]d 行）",
 }
