@@ -73,21 +73,33 @@ func (e *Event) IsSet() bool {
 }
 
 // Wait blocks until the flag is set.
-func (e *Event) Wait() { e.wait(time.Time{}) }
+func (e *Event) Wait() { e.wait(time.Time{}, noTimeout) }
 
 // WaitTimeout waits at most d for the flag and reports whether it is set.
-func (e *Event) WaitTimeout(d time.Duration) bool { return e.wait(deadlineAfter(d)) }
+func (e *Event) WaitTimeout(d time.Duration) bool { return e.wait(deadlineAfter(d), max(d, 0)) }
 
-func (e *Event) wait(deadline time.Time) bool {
+// wait waits for the flag until the deadline at most; d is the call's
+// timeout, for its trace.
+func (e *Event) wait(deadline time.Time, d time.Duration) bool {
 	defer runtime.KeepAlive(e)
 	perturb()
-	for {
+	for blocked := false; ; blocked = true {
 		v := e.seq.Load()
 		if v&1 == 1 {
+			if traceFile != nil {
+				traceWaited("event="+e.id, d, true)
+			}
 			return true
 		}
+		if traceFile != nil && !blocked && d != 0 {
+			traceBlock("Wait", "event="+e.id, d)
+		}
 		if !e.seq.WaitChange(v, deadline) {
-			return e.IsSet()
+			set := e.IsSet()
+			if traceFile != nil {
+				traceWaited("event="+e.id, d, set)
+			}
+			return set
 		}
 	}
 }
@@ -147,7 +159,7 @@ func (c *Condition) Acquire() {
 		return
 	}
 	perturb()
-	if _, dead := c.lock.lock(time.Time{}, true); dead != 0 {
+	if _, dead := c.lock.lock(time.Time{}, noTimeout, true); dead != 0 {
 		diagnose("%s took over the lock of Condition %s from %s, which died holding it: what it guards is as that process left it", me(), c.id, describePid(dead, processName(dead)))
 	}
 	c.lock.acquired()
@@ -171,23 +183,32 @@ func (c *Condition) Unlock() { c.lock.Unlock() }
 // (errors.Is(err, ErrProcessDied)), with the lock held: what the lock
 // guards may be half changed, as a robust pthread mutex's EOWNERDEAD says.
 func (c *Condition) Wait() error {
-	_, err := c.wait(time.Time{})
+	_, err := c.wait(time.Time{}, noTimeout)
 	return err
 }
 
 // WaitTimeout is Wait for at most d; it reports whether it was notified.
 func (c *Condition) WaitTimeout(d time.Duration) (bool, error) {
-	return c.wait(deadlineAfter(d))
+	return c.wait(deadlineAfter(d), max(d, 0))
 }
 
-func (c *Condition) wait(deadline time.Time) (bool, error) {
+// wait is Wait until the deadline at most; d is the call's timeout, for
+// its trace: block, then wait when notified (or given up), then the
+// lock's acquire.
+func (c *Condition) wait(deadline time.Time, d time.Duration) (bool, error) {
 	defer runtime.KeepAlive(c)
 	v := c.seq.Load()
 	n, err := c.lock.releaseAll()
 	if err != nil {
 		return false, err
 	}
+	if traceFile != nil && d != 0 {
+		traceBlock("Wait", "cond="+c.id, d)
+	}
 	ok := c.seq.WaitChange(v, deadline)
+	if traceFile != nil {
+		traceWaited("cond="+c.id, d, ok)
+	}
 	if dead := c.lock.restore(n); dead != 0 {
 		return ok, deadProcess(dead, "holding the lock of Condition "+c.id+", which Wait has taken over")
 	}
@@ -203,10 +224,13 @@ func (c *Condition) WaitFor(cond func() bool, d time.Duration) (bool, error) {
 		deadline = time.Now().Add(d)
 	}
 	for !cond() {
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return false, nil
+		left := noTimeout
+		if !deadline.IsZero() {
+			if left = time.Until(deadline); left <= 0 {
+				return false, nil
+			}
 		}
-		if _, err := c.wait(deadline); err != nil {
+		if _, err := c.wait(deadline, left); err != nil {
 			return false, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/forklore/forklore/internal/mptrace"
 	"github.com/forklore/forklore/mp/internal/shm"
 )
 
@@ -72,7 +73,11 @@ func reportDeadHolder(kind, id string, pid int, name string) {
 // second it prints one line on stderr naming the dead holder.
 func (l *Lock) Acquire() {
 	perturb()
-	l.m.Lock()
+	if traceFile != nil {
+		l.lockTraced(time.Time{}, noTimeout)
+	} else {
+		l.m.Lock()
+	}
 	l.acquired()
 	runtime.KeepAlive(l)
 }
@@ -83,6 +88,12 @@ func (l *Lock) acquired() {
 	if traceFile != nil {
 		trace("acquire", "lock="+l.id)
 	}
+}
+
+// lockTraced is LockDeadline with the trace on (see waitTraced); d is the
+// call's timeout.
+func (l *Lock) lockTraced(deadline time.Time, d time.Duration) bool {
+	return waitTraced("Acquire", mptrace.Acquire, "lock="+l.id, d, deadline, l.m.LockDeadline)
 }
 
 // TryAcquire acquires the lock if it is free, without waiting, and reports
@@ -102,7 +113,13 @@ func (l *Lock) TryAcquire() bool {
 func (l *Lock) AcquireTimeout(d time.Duration) bool {
 	defer runtime.KeepAlive(l)
 	perturb()
-	if !l.m.LockDeadline(deadlineAfter(d)) {
+	var ok bool
+	if traceFile != nil {
+		ok = l.lockTraced(deadlineAfter(d), max(d, 0))
+	} else {
+		ok = l.m.LockDeadline(deadlineAfter(d))
+	}
+	if !ok {
 		return false
 	}
 	l.acquired()
@@ -243,8 +260,25 @@ func (l *RLock) acquired() {
 
 // lock takes the mutex, until the deadline at most (zero: none), and
 // reports whether it did, and the pid of the dead holder it took over from
-// (only with takeOver, or on a robust lock), or 0.
-func (l *RLock) lock(deadline time.Time, takeOver bool) (bool, int) {
+// (only with takeOver, or on a robust lock), or 0. d is the call's timeout,
+// for its trace: a lock that is not free at once is traced as a block,
+// and a timed call that gives up as an acquire with ok=false.
+func (l *RLock) lock(deadline time.Time, d time.Duration, takeOver bool) (bool, int) {
+	if traceFile != nil && d != 0 {
+		if l.m.TryLock() {
+			return true, 0
+		}
+		traceBlock("Acquire", "lock="+l.id, d)
+		ok, dead := l.lockUntraced(deadline, takeOver)
+		if !ok && d > 0 {
+			traceGaveUp(mptrace.Acquire, "lock="+l.id, d)
+		}
+		return ok, dead
+	}
+	return l.lockUntraced(deadline, takeOver)
+}
+
+func (l *RLock) lockUntraced(deadline time.Time, takeOver bool) (bool, int) {
 	if !takeOver && !l.robust {
 		return l.m.LockDeadline(deadline), 0
 	}
@@ -262,7 +296,7 @@ func (l *RLock) Acquire() {
 	perturb()
 	if !l.reenter() {
 		if !l.m.TryLock() {
-			l.lock(time.Time{}, false)
+			l.lock(time.Time{}, noTimeout, false)
 		}
 		l.acquired()
 	}
@@ -277,7 +311,7 @@ func (l *RLock) TryAcquire() bool {
 	if l.reenter() {
 		return true
 	}
-	if ok, _ := l.lock(past, false); !ok {
+	if ok, _ := l.lock(past, 0, false); !ok {
 		return false
 	}
 	l.acquired()
@@ -292,7 +326,7 @@ func (l *RLock) AcquireTimeout(d time.Duration) bool {
 	if l.reenter() {
 		return true
 	}
-	if ok, _ := l.lock(deadlineAfter(d), false); !ok {
+	if ok, _ := l.lock(deadlineAfter(d), max(d, 0), false); !ok {
 		return false
 	}
 	l.acquired()
@@ -339,7 +373,7 @@ func (l *RLock) releaseAll() (uint32, error) {
 // from a holder that died meanwhile; it returns that holder's pid, or 0.
 func (l *RLock) restore(n uint32) int {
 	perturb()
-	_, dead := l.lock(time.Time{}, true)
+	_, dead := l.lock(time.Time{}, noTimeout, true)
 	l.acquired()
 	atomic.StoreUint32(l.count, n)
 	runtime.KeepAlive(l)

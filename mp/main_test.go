@@ -34,6 +34,8 @@ func TestMain(m *testing.M) {
 		square, pidOf, mayFail, panics, initCounter, sleepMs,
 		// example_test.go
 		greet, &Piao{}, countdown, produceWords, shout,
+		// trace_test.go
+		getReport, sendMixed, recvMixed, getTwice, waitOnce, giveUp, putN, getN, sendN, recvN, produceNoted,
 		// faults_test.go
 		getStopped, putBigStopped, putTagged, putThenSay, getSomeThenBlock, sendStopped, recvStopped, recvLines,
 		holdCondition, setStopped, releaseStopped, holdValue, setStarted, stopFirstWorker, blockIfZero,

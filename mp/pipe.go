@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/forklore/forklore/internal/mptrace"
 	"github.com/forklore/forklore/mp/internal/shm"
 	"golang.org/x/sys/unix"
 )
@@ -127,6 +128,8 @@ func (c *Conn) init(ps *pipeShared, side, fd int, id string) {
 	}
 	// End 0 sends on ring 0 and receives on ring 1; end 1 the reverse.
 	c.pipe, c.out, c.in, c.side, c.id, c.life, c.rc = ps, rings[side], rings[1-side], side, id, f, rc
+	c.out.OnPut = messageHook(mptrace.Send, "conn="+id)
+	c.in.OnGet = messageHook(mptrace.Recv, "conn="+id)
 }
 
 // recovered reports what a ring of the pipe found when it took a side over
@@ -188,8 +191,9 @@ func (c *Conn) send(msg []byte) error {
 	return err
 }
 
+// sendMsg sends msg; the send event is written by the ring's hook.
 func (c *Conn) sendMsg(msg []byte) error {
-	perturb()
+	pause("send")
 	if len(msg)+8 > pipeRingCap {
 		return c.sendLarge(msg)
 	}
@@ -201,6 +205,9 @@ func (c *Conn) sendMsg(msg []byte) error {
 			break
 		}
 		if deadline == past {
+			if traceFile != nil {
+				traceBlock("Send", "conn="+c.id, noTimeout)
+			}
 			continue
 		}
 		if c.closed.Load() {
@@ -209,9 +216,6 @@ func (c *Conn) sendMsg(msg []byte) error {
 		if c.peerGone() {
 			return ErrBrokenPipe
 		}
-	}
-	if traceFile != nil {
-		trace("send", "conn="+c.id)
 	}
 	return nil
 }
@@ -309,13 +313,7 @@ func (c *Conn) sendLarge(msg []byte) error {
 	for {
 		select {
 		case err := <-done:
-			if err != nil {
-				return err
-			}
-			if traceFile != nil {
-				trace("send", "conn="+c.id)
-			}
-			return nil
+			return err
 		case <-tick.C:
 			if c.closed.Load() {
 				return errConnClosed
@@ -351,12 +349,15 @@ func (c *Conn) recvMsg(use func(msg []byte) error) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}
-	perturb()
+	pause("recv")
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
 		msg, err := c.in.Get(c.rbuf[:0], deadline)
 		if err != nil && deadline == past {
+			if traceFile != nil {
+				traceBlock("Recv", "conn="+c.id, noTimeout)
+			}
 			continue
 		}
 		if err != nil {
@@ -368,17 +369,14 @@ func (c *Conn) recvMsg(use func(msg []byte) error) error {
 			}
 			// The other end is gone; what it sent before is still here.
 			if msg, err = c.in.Get(c.rbuf[:0], past); err != nil {
+				if traceFile != nil {
+					trace(mptrace.Recv, "conn="+c.id, "eof=true")
+				}
 				return io.EOF
 			}
 		}
 		c.rbuf = msg
-		if err := use(msg); err != nil {
-			return err
-		}
-		if traceFile != nil {
-			trace("recv", "conn="+c.id)
-		}
-		return nil
+		return use(msg)
 	}
 }
 

@@ -335,7 +335,7 @@ func callRecovering(fn reflect.Value, args []reflect.Value) (out []reflect.Value
 func (p *Pool) handleResults() {
 	defer p.handler.Done()
 	for {
-		r, err := p.results.GetTimeout(50 * time.Millisecond)
+		r, err := p.results.get(deadlineAfter(50*time.Millisecond), internalWait)
 		p.mu.Lock()
 		if err == nil {
 			p.taken++

@@ -288,7 +288,7 @@ func (p *Process) Join() error {
 		return err
 	}
 	if traceFile != nil && !isClosed(done) {
-		trace("block", "in=Join", "child="+strconv.Itoa(p.pid))
+		traceBlock("Join", "child="+strconv.Itoa(p.pid), noTimeout)
 	}
 	<-done
 	p.traceJoin("none", true)
@@ -305,6 +305,9 @@ func (p *Process) JoinTimeout(d time.Duration) (exited bool, err error) {
 	if d <= 0 {
 		exited = isClosed(done)
 	} else {
+		if traceFile != nil && !isClosed(done) {
+			traceBlock("Join", "child="+strconv.Itoa(p.pid), d)
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-done:

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 	"weak"
 
+	"github.com/forklore/forklore/internal/mptrace"
 	"github.com/forklore/forklore/mp/internal/shm"
 )
 
@@ -166,6 +167,8 @@ func (q *Queue[T]) open() {
 	q.joinSeq = must(shm.OpenSeq(q.region, queueJoinSeq))
 	q.ring = must(shm.OpenRing(q.region, queueRing))
 	q.ring.OnRecover = q.recovered
+	q.ring.OnPut = messageHook(mptrace.Put, "queue="+q.id)
+	q.ring.OnGet = messageHook(mptrace.Get, "queue="+q.id)
 	// An item a dead consumer took part of will never be marked done.
 	q.ring.OnDropped = func() { q.taskDone(true) }
 }
@@ -191,15 +194,21 @@ var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 // Put adds v to the queue, waiting while a bounded queue is full. It
 // returns an error if v cannot be encoded (a channel, a function, a Lock...),
 // or ErrClosed after Close.
-func (q *Queue[T]) Put(v T) error { return q.put(v, time.Time{}) }
+func (q *Queue[T]) Put(v T) error { return q.put(v, time.Time{}, noTimeout) }
 
 // PutTimeout is Put waiting at most d for room; then it returns ErrFull.
-func (q *Queue[T]) PutTimeout(v T, d time.Duration) error { return q.put(v, deadlineAfter(d)) }
+func (q *Queue[T]) PutTimeout(v T, d time.Duration) error {
+	return q.put(v, deadlineAfter(d), max(d, 0))
+}
 
 // PutNowait is Put without waiting: ErrFull if a bounded queue is full.
-func (q *Queue[T]) PutNowait(v T) error { return q.put(v, past) }
+func (q *Queue[T]) PutNowait(v T) error { return q.put(v, past, 0) }
 
-func (q *Queue[T]) put(v T, deadline time.Time) error {
+// put puts v, waiting until the deadline at most for room in a bounded
+// queue; d is the call's timeout, for its trace (see waitTraced). The put
+// event is written by the ring's hook, when the item goes into the ring:
+// for an unbounded queue's item that waits in the backlog, by the feeder.
+func (q *Queue[T]) put(v T, deadline time.Time, d time.Duration) error {
 	defer runtime.KeepAlive(q)
 	if q.closed.Load() {
 		return errQueueClosed
@@ -211,9 +220,15 @@ func (q *Queue[T]) put(v T, deadline time.Time) error {
 		return err
 	}
 	*bp = msg
-	perturb()
+	pause("put")
 	if q.maxsize > 0 {
-		if q.ring.Put(msg, deadline) != nil {
+		var ok bool
+		if traceFile != nil {
+			ok = waitTraced("Put", mptrace.Put, "queue="+q.id, d, deadline, func(dl time.Time) bool { return q.ring.Put(msg, dl) == nil })
+		} else {
+			ok = q.ring.Put(msg, deadline) == nil
+		}
+		if !ok {
 			return ErrFull
 		}
 	} else {
@@ -224,9 +239,6 @@ func (q *Queue[T]) put(v T, deadline time.Time) error {
 			q.startFeeder()
 		}
 		q.mu.Unlock()
-	}
-	if traceFile != nil {
-		trace("put", "queue="+q.id)
 	}
 	return nil
 }
@@ -502,15 +514,20 @@ func (q *Queue[T]) ownerState() int64 {
 }
 
 // Get removes and returns the oldest item, waiting until there is one.
-func (q *Queue[T]) Get() (T, error) { return q.get(time.Time{}) }
+func (q *Queue[T]) Get() (T, error) { return q.get(time.Time{}, noTimeout) }
 
 // GetTimeout is Get waiting at most d; then it returns ErrEmpty.
-func (q *Queue[T]) GetTimeout(d time.Duration) (T, error) { return q.get(deadlineAfter(d)) }
+func (q *Queue[T]) GetTimeout(d time.Duration) (T, error) {
+	return q.get(deadlineAfter(d), max(d, 0))
+}
 
 // GetNowait is Get without waiting: ErrEmpty if no item is there.
-func (q *Queue[T]) GetNowait() (T, error) { return q.get(past) }
+func (q *Queue[T]) GetNowait() (T, error) { return q.get(past, 0) }
 
-func (q *Queue[T]) get(deadline time.Time) (T, error) {
+// get takes an item, waiting until the deadline at most; d is the call's
+// timeout, for its trace (see waitTraced), or internalWait. The get event
+// is written by the ring's hook.
+func (q *Queue[T]) get(deadline time.Time, d time.Duration) (T, error) {
 	defer runtime.KeepAlive(q)
 	var v T
 	if q.closed.Load() {
@@ -519,21 +536,27 @@ func (q *Queue[T]) get(deadline time.Time) (T, error) {
 	if !q.consumer.Load() {
 		q.markConsumer()
 	}
-	perturb()
+	pause("get")
 	q.getMu.Lock()
 	defer q.getMu.Unlock()
-	buf, err := q.ring.Get(q.getBuf[:0], deadline)
+	var buf []byte
+	var err error
+	if traceFile != nil && d != internalWait {
+		waitTraced("Get", mptrace.Get, "queue="+q.id, d, deadline, func(dl time.Time) bool {
+			buf, err = q.ring.Get(q.getBuf[:0], dl)
+			return err == nil
+		})
+	} else {
+		buf, err = q.ring.Get(q.getBuf[:0], deadline)
+	}
 	q.getBuf = buf
 	if err != nil {
 		q.reconcile() // so that Qsize agrees that nothing came
 		return v, ErrEmpty
 	}
-	d := decoder{buf: buf}
-	if err := d.decodeValue(reflect.ValueOf(&v).Elem()); err != nil {
+	dec := decoder{buf: buf}
+	if err := dec.decodeValue(reflect.ValueOf(&v).Elem()); err != nil {
 		return v, err
-	}
-	if traceFile != nil {
-		trace("get", "queue="+q.id)
 	}
 	return v, nil
 }
@@ -666,10 +689,16 @@ func (q *JoinableQueue[T]) Join() {
 	defer runtime.KeepAlive(q)
 	atomic.AddUint32(q.joiners, 1)
 	defer atomic.AddUint32(q.joiners, ^uint32(0))
-	for {
+	for blocked := false; ; blocked = true {
 		s := q.joinSeq.Load()
 		if q.unfinishedAt(atomic.LoadUint32(q.done)) <= 0 {
+			if traceFile != nil {
+				trace(mptrace.Wait, "queue="+q.id)
+			}
 			return
+		}
+		if traceFile != nil && !blocked {
+			traceBlock("Join", "queue="+q.id, noTimeout)
 		}
 		if !q.joinSeq.WaitChange(s, time.Now().Add(shm.Recheck)) {
 			q.reconcile() // items lost with a dead producer will never be done

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/forklore/forklore/internal/mptrace"
 	"github.com/forklore/forklore/mp/internal/shm"
 )
 
@@ -57,7 +58,11 @@ func (s *Semaphore) open() {
 // Acquire takes one unit, waiting while there is none.
 func (s *Semaphore) Acquire() {
 	perturb()
-	s.s.Acquire()
+	if traceFile != nil {
+		s.acquireTraced(time.Time{}, noTimeout)
+	} else {
+		s.s.Acquire()
+	}
 	s.traced("acquire")
 	runtime.KeepAlive(s)
 }
@@ -79,7 +84,13 @@ func (s *Semaphore) TryAcquire() bool {
 func (s *Semaphore) AcquireTimeout(d time.Duration) bool {
 	defer runtime.KeepAlive(s)
 	perturb()
-	if !s.s.AcquireDeadline(deadlineAfter(d)) {
+	var ok bool
+	if traceFile != nil {
+		ok = s.acquireTraced(deadlineAfter(d), max(d, 0))
+	} else {
+		ok = s.s.AcquireDeadline(deadlineAfter(d))
+	}
+	if !ok {
 		return false
 	}
 	s.traced("acquire")
@@ -97,6 +108,12 @@ func (s *Semaphore) Release() error {
 	}
 	s.traced("release")
 	return nil
+}
+
+// acquireTraced is AcquireDeadline with the trace on (see waitTraced); d
+// is the call's timeout.
+func (s *Semaphore) acquireTraced(deadline time.Time, d time.Duration) bool {
+	return waitTraced("Acquire", mptrace.Acquire, "sem="+s.id, d, deadline, s.s.AcquireDeadline)
 }
 
 func (s *Semaphore) traced(event string) {

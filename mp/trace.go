@@ -26,6 +26,7 @@ var (
 	perturbState atomic.Uint64
 	lullRun      bool         // this run pauses long at some sites
 	pausesLeft   atomic.Int32 // long pauses this process may still take
+	msgPauses    atomic.Int32 // the same at message sites (put, get, send, recv)
 
 	traceFile *os.File
 )
@@ -42,6 +43,7 @@ func initHooks(identity string) {
 			perturbState.Store(mptrace.ProcessSeed(seed, identity))
 			lullRun = mptrace.LullRun(seed)
 			pausesLeft.Store(mptrace.MaxPauses)
+			msgPauses.Store(mptrace.MaxMessagePauses)
 		}
 	}
 	if path := os.Getenv(mptrace.EnvTrace); path != "" {
@@ -74,15 +76,21 @@ func perturb() {
 // pause perturbs like perturb, and in a lull run sometimes sleeps long
 // (mptrace.MinPause to MaxPause) at a site where a lull exposes a program
 // that sleeps instead of joining, or reads a quiet moment as the end: a
-// Start, a child's target, a Put or Get, a Send or Recv, an exit. The
-// pause is traced before it begins, so the grader can show it.
+// Start, a child's target, an exit; and, on a budget of their own, a Put
+// or Get, a Send or Recv (see mptrace.MessagePauseFor). The pause is
+// traced before it begins, so the grader can show it.
 func pause(site string) {
 	if !perturbOn {
 		return
 	}
-	if lullRun && pausesLeft.Load() > 0 {
+	left, odds := &pausesLeft, mptrace.PauseFor
+	switch site {
+	case "put", "get", "send", "recv":
+		left, odds = &msgPauses, mptrace.MessagePauseFor
+	}
+	if lullRun && left.Load() > 0 {
 		x := mptrace.Mix(perturbState.Add(mptrace.Increment))
-		if d, ok := mptrace.PauseFor(x); ok && pausesLeft.Add(-1) >= 0 {
+		if d, ok := odds(x); ok && left.Add(-1) >= 0 {
 			if traceFile != nil {
 				trace(mptrace.Pause, "at="+site, "ms="+strconv.FormatInt(d.Milliseconds(), 10))
 			}
@@ -110,4 +118,92 @@ func trace(event string, args ...string) {
 	}
 	b = append(b, '\n')
 	_, _ = traceFile.Write(b)
+}
+
+// The events of calls that wait, with the trace on. A call that may wait
+// (a Get, an Acquire...) first tries without waiting; only if that fails
+// does it write a block event, then wait. Its trace then reads block,
+// then the event of the call (get, acquire...), and the time between the
+// two is the wait. Calls that wait as long as it takes pass noTimeout; a
+// call that does not wait (GetNowait, TryAcquire) passes 0, and writes
+// neither a block event nor one for giving up: a program that polls would
+// fill the trace with them.
+const noTimeout time.Duration = -1
+
+// internalWait is the timeout of mp's own polling waits (a Pool's results
+// handler): they wait until their deadline, and trace neither a block nor
+// giving up, which would say nothing about the program.
+const internalWait time.Duration = -2
+
+// waitTraced runs a call that may wait with the trace on: try(deadline)
+// does the call, and reports whether it completed. in names the call
+// ("Get"), kind its event ("get"), what the object ("queue=<id>"). A timed
+// call that gives up writes its event with timeout= and ok=false. The
+// event of a call that completed is the caller's to write.
+func waitTraced(in, kind, what string, d time.Duration, deadline time.Time, try func(time.Time) bool) bool {
+	if try(past) {
+		return true
+	}
+	if d == 0 {
+		return false
+	}
+	traceBlock(in, what, d)
+	if try(deadline) {
+		return true
+	}
+	if d > 0 {
+		traceGaveUp(kind, what, d)
+	}
+	return false
+}
+
+// traceWaited writes the wait event of an Event or Condition wait that
+// returned: with the timeout and whether it was set or notified when the
+// call was timed. A call that did not wait (d == 0) and found nothing
+// writes none.
+func traceWaited(what string, d time.Duration, ok bool) {
+	switch {
+	case d == 0 && !ok:
+	case d > 0:
+		trace(mptrace.Wait, what, timeoutAttr(d), "ok="+strconv.FormatBool(ok))
+	default:
+		trace(mptrace.Wait, what)
+	}
+}
+
+// traceGaveUp writes the event of a timed call whose timeout passed.
+func traceGaveUp(kind, what string, d time.Duration) {
+	trace(kind, what, timeoutAttr(d), "ok=false")
+}
+
+// traceBlock writes that a call is about to wait.
+func traceBlock(in, what string, d time.Duration) {
+	if d > 0 {
+		trace(mptrace.Block, "in="+in, what, timeoutAttr(d))
+	} else {
+		trace(mptrace.Block, "in="+in, what)
+	}
+}
+
+// timeoutAttr says a timeout in milliseconds, as a decimal fraction if it
+// is not a whole number of them: 100, 0.25.
+func timeoutAttr(d time.Duration) string {
+	return "timeout=" + strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64)
+}
+
+// messageHook returns the hook that traces each message a ring handle
+// puts or gets, named by its number in the ring (see shm.Ring.OnPut):
+// kind is put, get, send or recv, what the queue or Pipe end. It returns
+// nil, and the ring pays one branch per message, when the trace is off.
+//
+// The ring's own count of messages is the message id because both sides
+// already know it, exactly, with any number of producers and consumers:
+// an id carried in the message would cost bytes and a branch on every
+// message even with the trace off. The put is written before consumers
+// can see the message, so its time is before its get's.
+func messageHook(kind, what string) func(uint32) {
+	if traceFile == nil {
+		return nil
+	}
+	return func(n uint32) { trace(kind, what, "msg="+strconv.FormatUint(uint64(n), 10)) }
 }

@@ -46,14 +46,41 @@ const (
 	Join      = "join"      // child=<pid> timeout=<ms|none> exited=<bool>: a Join or JoinTimeout returned
 	Terminate = "terminate" // child=<pid>: SIGTERM sent by Terminate
 	Kill      = "kill"      // child=<pid>: SIGKILL sent by Kill
-	Acquire   = "acquire"   // lock=<id> | sem=<id>: a lock or a semaphore unit was taken
+	Acquire   = "acquire"   // lock=<id> | sem=<id> [timeout=<ms> ok=false]: a lock or a semaphore unit was taken, or a timed acquire gave up
 	Release   = "release"   // lock=<id> | sem=<id>: written before the lock is free
-	Put       = "put"       // queue=<id> [msg=<id>]: an item was put
-	Get       = "get"       // queue=<id> [msg=<id>]: an item was got
-	Send      = "send"      // conn=<id> [msg=<id>]: a Pipe end sent a message
-	Recv      = "recv"      // conn=<id> [msg=<id>]: a Pipe end received a message
+	Put       = "put"       // queue=<id> msg=<n> | queue=<id> timeout=<ms> ok=false: an item was put, or a timed put gave up
+	Get       = "get"       // queue=<id> msg=<n> | queue=<id> timeout=<ms> ok=false: an item was got, or a timed get gave up
+	Send      = "send"      // conn=<id> msg=<n>: a Pipe end sent a message
+	Recv      = "recv"      // conn=<id> msg=<n>: a Pipe end received a message
 	Pause     = "pause"     // at=<site> ms=<n>: a long pause injected by the perturbation, before it starts
-	Block     = "block"     // in=<call> [child=<pid>]: a call is about to wait, as in in=Join
+	Block     = "block"     // in=<call> <what>=<id> [timeout=<ms>]: a call cannot complete at once and is about to wait
+	Wait      = "wait"      // event=<id> | cond=<id> | queue=<id> [timeout=<ms> ok=<bool>]: an Event or Condition wait, or a JoinableQueue's Join, returned
+)
+
+// The attributes that several kinds share.
+const (
+	// AttrMsg names one message: a put and its get, a send and its recv,
+	// carry the same number. It is the count of messages put on that
+	// queue (or that direction of the Pipe) before this one, modulo 2^32,
+	// so it pairs a put with its get exactly, however many processes put
+	// and get.
+	AttrMsg = "msg"
+	// AttrTimeout is the timeout of a timed call, in milliseconds (a
+	// decimal fraction below one): on a block event, and on the event of a
+	// timed call that gave up.
+	AttrTimeout = "timeout"
+	// AttrOK is "false" on the event of a timed call that gave up (the
+	// timeout passed): a get with ok=false got nothing, an acquire with
+	// ok=false holds nothing. Wait events always carry it when timed:
+	// "true" if the event was set or the condition notified in time.
+	AttrOK = "ok"
+	// AttrIn names the call a block event waits in, with what it waits
+	// for: Join (child=<pid>, or queue=<id> for a JoinableQueue), Acquire
+	// (lock=<id>, sem=<id>), Put and Get (queue=<id>), Send and Recv
+	// (conn=<id>), Wait (event=<id>, cond=<id>). A call that completes at
+	// once (a Get that finds an item, an Acquire of a free lock) writes
+	// no block event.
+	AttrIn = "in"
 )
 
 // MaxLine is the longest line a reader accepts; mp never writes one longer.

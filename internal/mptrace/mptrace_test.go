@@ -13,7 +13,10 @@ func TestRoundTrip(t *testing.T) {
 		{Mono: 1, Pid: 10, PPid: 1, Name: "MainProcess", Kind: Begin},
 		{Mono: 123456789, Pid: 42, PPid: 10, Name: "Process-2:1", Kind: Start,
 			Attrs: []Attr{{"child", "43"}, {"name", "worker 1"}, {"daemon", "true"}}},
-		{Mono: 5, Pid: 42, PPid: 10, Name: `we"ird name`, Kind: Put, Attrs: []Attr{{"queue", "q1.3"}, {"msg", "42.7"}}},
+		{Mono: 5, Pid: 42, PPid: 10, Name: `we"ird name`, Kind: Put, Attrs: []Attr{{"queue", "q1.3"}, {AttrMsg, "42"}}},
+		{Mono: 6, Pid: 42, PPid: 10, Name: "Process-1", Kind: Block, Attrs: []Attr{{AttrIn, "Get"}, {"queue", "q1.3"}, {AttrTimeout, "0.25"}}},
+		{Mono: 7, Pid: 42, PPid: 10, Name: "Process-1", Kind: Get, Attrs: []Attr{{"queue", "q1.3"}, {AttrTimeout, "0.25"}, {AttrOK, "false"}}},
+		{Mono: 8, Pid: 42, PPid: 10, Name: "Process-1", Kind: Wait, Attrs: []Attr{{"event", "event1.2"}, {AttrTimeout, "100"}, {AttrOK, "true"}}},
 		{Mono: 5, Pid: 42, PPid: 10, Name: "", Kind: Pause, Attrs: []Attr{{"at", "put"}, {"ms", "250"}, {"note", ""}}},
 		{Mono: 5, Pid: 42, PPid: 0, Name: "日本", Kind: "future_kind", Attrs: []Attr{{"x", "a=b c"}, {"y", "\x1b[2J"}}},
 	} {
@@ -92,6 +95,26 @@ func TestPauseFor(t *testing.T) {
 		if !ok || d < MinPause || d > MaxPause {
 			t.Fatalf("PauseFor(Mix(%d)) = %v, %v; want a pause of %v to %v", i, d, ok, MinPause, MaxPause)
 		}
+	}
+}
+
+// TestMessagePauseFor: one message-site visit in MessagePauseOdds of a
+// lull run pauses, for MinPause to MaxPause.
+func TestMessagePauseFor(t *testing.T) {
+	const n = 4000
+	paused := 0
+	for i := range uint64(n) {
+		d, ok := MessagePauseFor(Mix(i))
+		if !ok {
+			continue
+		}
+		paused++
+		if d < MinPause || d > MaxPause {
+			t.Fatalf("MessagePauseFor(Mix(%d)) = %v; want a pause of %v to %v", i, d, MinPause, MaxPause)
+		}
+	}
+	if want := n / MessagePauseOdds; paused < want*8/10 || paused > want*12/10 {
+		t.Errorf("%d of %d visits pause; want about %d", paused, n, want)
 	}
 }
 

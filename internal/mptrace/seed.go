@@ -76,6 +76,32 @@ func PauseFor(x uint64) (time.Duration, bool) {
 	if x%pauseOdds != 0 {
 		return 0, false
 	}
+	return pauseLength(x), true
+}
+
+// pauseLength draws a pause of MinPause to MaxPause, in whole
+// milliseconds, from the high half of x (the low half chose to pause).
+func pauseLength(x uint64) time.Duration {
 	span := uint64(MaxPause-MinPause) / uint64(time.Millisecond)
-	return MinPause + time.Duration((x>>32)%(span+1))*time.Millisecond, true
+	return MinPause + time.Duration((x>>32)%(span+1))*time.Millisecond
+}
+
+// The long pauses of a lull run at message sites: before a Queue put or
+// get, a Pipe send or recv. They have a budget of their own, so that the
+// pauses at a process's start, target and exit (MaxPauses) do not use it
+// up before the messages flow: what a pause here exposes is a quiet moment
+// in the middle of a stream, which a consumer that takes a short lull for
+// the end reads as the end. One visit in MessagePauseOdds pauses, for
+// MinPause to MaxPause, up to MaxMessagePauses times per process.
+const (
+	MaxMessagePauses = 1
+	MessagePauseOdds = 4
+)
+
+// MessagePauseFor is PauseFor for a message site.
+func MessagePauseFor(x uint64) (time.Duration, bool) {
+	if x%MessagePauseOdds != 0 {
+		return 0, false
+	}
+	return pauseLength(x), true
 }
