@@ -36,8 +36,18 @@ func parseSelector(s string) (selector, error) {
 	return sel, nil
 }
 
+// match reports whether e is of the selector's kind and has its
+// attributes. An event with ok=false is a timed call that gave up (a get
+// that got nothing, an acquire that holds nothing): it matches only a
+// selector that names ok or timeout, so that `trace count get == 5`
+// counts items got.
 func (sel selector) match(e *mptrace.Event) bool {
 	if e.Kind != sel.kind {
+		return false
+	}
+	if e.Attr(mptrace.AttrOK) == "false" && !slices.ContainsFunc(sel.attrs, func(a mptrace.Attr) bool {
+		return a.Key == mptrace.AttrOK || a.Key == mptrace.AttrTimeout
+	}) {
 		return false
 	}
 	for _, a := range sel.attrs {
@@ -252,7 +262,7 @@ func checkTraceMutex(events []mptrace.Event) *violation {
 	for i := range events {
 		e := &events[i]
 		id := e.Attr("lock")
-		if id == "" {
+		if id == "" || e.Attr(mptrace.AttrOK) == "false" { // an AcquireTimeout that gave up holds nothing
 			continue
 		}
 		switch e.Kind {
