@@ -277,17 +277,37 @@ func TestTimelineInChromium(t *testing.T) {
 					t.Errorf("flagged trace event %d: the mark %s says %q; want it highlighted with the rule %q", f.Line, sel, rules, f.Rule)
 				}
 			}
-			if got := eval[int](p, `document.querySelectorAll("#chart circle.eventflag").length`); got != want.flaggedEvents {
-				t.Errorf("%d flagged trace events; want %d", got, want.flaggedEvents)
+			for _, c := range []struct {
+				sel  string
+				want int
+				what string
+			}{
+				{`#chart circle.eventflag`, want.flaggedEvents, "flagged trace events; want"},
+				{`#chart circle.line.flagged`, want.flaggedLines, "flagged marks; want"},
+				{`#chart path.arrow[data-kind="queue"]`, want.queuePairs, "queue arrows; want one per put/get pair"},
+				{`#chart path.arrow[data-kind="pipe"]`, want.pipePairs, "pipe arrows; want one per send/recv pair"},
+				{`#chart rect.wait`, want.waits, "waits drawn; want one per block event"},
+				{`#chart rect.wait.gaveup`, want.gaveUp, "waits drawn as given up; want one per timed call that gave up"},
+				{`#chart rect.mark.gaveup`, want.gaveUp, "give-up marks; want"},
+			} {
+				if got := eval[int](p, fmt.Sprintf(`document.querySelectorAll(%q).length`, c.sel)); got != c.want {
+					t.Errorf("%d %s, %d", got, c.what, c.want)
+				}
 			}
-			if got := eval[int](p, `document.querySelectorAll("#chart circle.line.flagged").length`); got != want.flaggedLines {
-				t.Errorf("%d flagged marks; want %d", got, want.flaggedLines)
-			}
-			if got := eval[int](p, `document.querySelectorAll('#chart path.arrow[data-kind="queue"]').length`); got != want.queuePairs {
-				t.Errorf("%d queue arrows; want one per put/get pair, %d", got, want.queuePairs)
-			}
-			if got := eval[int](p, `document.querySelectorAll('#chart path.arrow[data-kind="pipe"]').length`); got != want.pipePairs {
-				t.Errorf("%d pipe arrows; want one per send/recv pair, %d", got, want.pipePairs)
+			// A wait for a lock that ends in an acquire leads into its
+			// hold: on the same row, ending where the hold begins, and
+			// drawn differently.
+			if bad := eval[[]string](p, `Array.from(document.querySelectorAll('#chart rect.wait[data-on="lock"][data-gaveup="0"]:not(.open)')).flatMap(function (w) {
+					var r = w.getBoundingClientRect();
+					var hold = Array.from(document.querySelectorAll('#chart rect.hold.lock[data-pid="' + w.dataset.pid + '"]')).find(function (h) {
+						return h.dataset.from === w.dataset.to; });
+					if (!hold) { return ["a lock wait of pid " + w.dataset.pid + " ends where no hold begins"]; }
+					var q = hold.getBoundingClientRect(), out = [];
+					if (Math.abs(q.top - r.top) > 0.5) { out.push("a lock wait of pid " + w.dataset.pid + " is not on its hold's row"); }
+					if (Math.abs(q.left - r.right) > 1) { out.push("a lock wait of pid " + w.dataset.pid + " does not end where its hold begins"); }
+					if (getComputedStyle(w).fill === getComputedStyle(hold).fill) { out.push("a lock wait of pid " + w.dataset.pid + " looks like its hold"); }
+					return out; })`); len(bad) > 0 {
+				t.Errorf("lock waits: %q", bad)
 			}
 			if got := eval[int](p, `document.querySelectorAll("#rows tr").length`); got != len(rec.Lines) {
 				t.Errorf("%d output rows; want %d", got, len(rec.Lines))

@@ -47,7 +47,9 @@ const (
 //
 //   - each process is a process of the trace (pid), named by an M event,
 //     and its life from start to exit an X (complete) event;
-//   - lock and semaphore holds, waits and the grader's pauses are X events;
+//   - lock and semaphore holds, waits (from a block event to the call's
+//     return, with gave_up set when a timed call's timeout passed) and
+//     the grader's pauses are X events;
 //   - output lines, starts, joins, terminates and kills are i (instant)
 //     events; lines the rules flagged have the category "output,flagged"
 //     and the rules' words in their args, and a trace event a rule quoted
@@ -60,10 +62,11 @@ const (
 //
 // # Pitfall
 //
-// A flow must start no later than it ends, but mp traces a put only once
-// the item is on the queue, so a get can be traced before its put. Such a
-// put's slice starts at its get: the put completed somewhere in that
-// slice, and its args say when it was traced. See the example.
+// A flow must start no later than it ends. mp traces a put before its
+// item can be got, but an older mp traced it only once the item was on
+// the queue, so in its traces a get can come before its put. Such a put's
+// slice starts at its get: the put completed somewhere in that slice, and
+// its args say when it was traced. See the example.
 func ChromeTrace(w io.Writer, rec *engine.RunRecord) error {
 	if rec == nil {
 		return ErrNoRun
@@ -109,8 +112,11 @@ func ChromeTrace(w io.Writer, rec *engine.RunRecord) error {
 			Args: map[string]any{"what": h.What, "open": h.Open}})
 	}
 	for _, s := range m.Waits {
-		evs = append(evs, chromeEvent{Name: "wait in " + s.Kind, Cat: "wait", Ph: "X", Ts: us(s.From), Dur: dur(s.To - s.From), Pid: s.Pid, Tid: s.Pid + lockTrack,
-			Args: map[string]any{"what": s.What, "open": s.Open}})
+		args := map[string]any{"what": s.What, "open": s.Open, "gave_up": s.GaveUp}
+		if s.On != "" {
+			args["on"] = s.On
+		}
+		evs = append(evs, chromeEvent{Name: "wait in " + s.Kind, Cat: "wait", Ph: "X", Ts: us(s.From), Dur: dur(s.To - s.From), Pid: s.Pid, Tid: s.Pid + lockTrack, Args: args})
 	}
 	for _, p := range m.Pauses {
 		evs = append(evs, chromeEvent{Name: "pause", Cat: "pause", Ph: "X", Ts: us(p.From), Dur: dur(p.To - p.From), Pid: p.Pid, Tid: p.Pid,

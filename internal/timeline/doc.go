@@ -29,10 +29,18 @@
 // Every other line goes on the "output" lane. A line is drawn at the time
 // the grader read it, a little after it was written.
 //
-// A put is paired with its get by the message id mp writes (msg=). A trace
-// without message ids (an older mp) is paired in first-in first-out order
-// per queue, and per direction of a Pipe: exact with one producer and one
-// consumer, approximate with several. mp traces a put once the item is on
-// the queue, so a get can be traced before its put; such an arrow points
-// back in time, and is dashed.
+// A put is paired with its get by the message id mp writes (msg=), which
+// is exact with any number of producers and consumers, and mp traces a
+// put before its item can be got. A trace without message ids (an older
+// mp) is paired in first-in first-out order per queue, and per direction
+// of a Pipe: exact with one producer and one consumer, approximate with
+// several. That older mp traced a put once the item was on the queue, so
+// a get could be traced before its put; such an arrow points back in
+// time, and is dashed.
+//
+// A wait is drawn from the block event mp writes when a call cannot go on
+// at once (a Get on an empty queue, an Acquire of a held lock) to the
+// event of that call's return. A wait for a lock or a semaphore is drawn
+// on the row of its hold, so that the wait leads into the hold; a timed
+// call that gave up (ok=false) ends its wait with a red edge and a mark.
 package timeline

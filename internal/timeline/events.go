@@ -47,12 +47,29 @@ func (b *builder) readEvents() {
 		}
 		return fmt.Sprintf("%s waits in %s for %s", who(k.pid), waitIn[k], what)
 	}
-	// endWait closes the oldest open wait of k.
-	endWait := func(k holdKey, t int64) {
-		if ts := waiting[k]; len(ts) > 0 {
-			add(&b.m.Waits, span{Pid: k.pid, Kind: waitIn[k], What: waitWords(k), From: ts[0], To: t})
-			waiting[k] = ts[1:]
+	// endWait closes the oldest open wait of k, and reports whether there
+	// was one; gaveUp says the call's timeout passed.
+	endWait := func(k holdKey, t int64, gaveUp bool) bool {
+		ts := waiting[k]
+		if len(ts) == 0 {
+			return false
 		}
+		what := waitWords(k)
+		if gaveUp {
+			what += ", and gives up: its timeout passed"
+		}
+		on, _, _ := strings.Cut(k.what, "=")
+		add(&b.m.Waits, span{Pid: k.pid, Kind: waitIn[k], What: what, From: ts[0], To: t, On: on, GaveUp: gaveUp})
+		waiting[k] = ts[1:]
+		return true
+	}
+	// gaveUp marks a timed call whose timeout passed.
+	gaveUp := func(e *mptrace.Event, t int64, k holdKey, nothing string) {
+		b.gaveUp++
+		endWait(k, t, true)
+		kind, id, _ := strings.Cut(k.what, "=")
+		addMark(mark{Pid: e.Pid, T: t, Kind: "gaveup", Text: fmt.Sprintf("%s: a timed %s on %s %s gave up after %s ms: %s",
+			who(e.Pid), e.Kind, kind, id, e.Attr(mptrace.AttrTimeout), nothing)})
 	}
 	for i := range b.rec.Events {
 		e := &b.rec.Events[i]
@@ -71,7 +88,7 @@ func (b *builder) readEvents() {
 			addMark(mark{Pid: e.Pid, T: t, Kind: "start", Target: child, Text: fmt.Sprintf("%s starts %s%s", who(e.Pid), who(child), d)})
 		case mptrace.Join:
 			child, _ := e.Int("child")
-			endWait(holdKey{e.Pid, "child=" + e.Attr("child")}, t)
+			endWait(holdKey{e.Pid, "child=" + e.Attr("child")}, t, false)
 			call := "Join()"
 			if to := e.Attr("timeout"); to != "none" && to != "" {
 				call = "JoinTimeout(" + to + " ms)"
@@ -106,8 +123,12 @@ func (b *builder) readEvents() {
 				kind, id = "sem", s
 			}
 			k := holdKey{e.Pid, kind + "=" + id}
+			if e.Kind == mptrace.Acquire && e.Attr(mptrace.AttrOK) == "false" {
+				gaveUp(e, t, k, "it holds nothing")
+				continue
+			}
 			if e.Kind == mptrace.Acquire {
-				endWait(k, t)
+				endWait(k, t, false)
 				held[k] = append(held[k], t)
 				continue
 			}
@@ -124,8 +145,29 @@ func (b *builder) readEvents() {
 			}
 			addMark(mark{Pid: e.Pid, T: t, Kind: "release", Text: fmt.Sprintf("%s releases %s %s, which it did not acquire", who(e.Pid), kind, id)})
 		case mptrace.Put, mptrace.Get, mptrace.Send, mptrace.Recv:
-			endWait(holdKey{e.Pid, endpointKey(e)}, t)
-			b.msgs = append(b.msgs, e)
+			k := holdKey{e.Pid, endpointKey(e)}
+			switch {
+			case e.Attr(mptrace.AttrOK) == "false":
+				gaveUp(e, t, k, "nothing was "+map[string]string{mptrace.Put: "put", mptrace.Get: "got"}[e.Kind])
+			case e.Attr("eof") == "true":
+				endWait(k, t, false)
+				addMark(mark{Pid: e.Pid, T: t, Kind: "eof", Text: fmt.Sprintf("%s: a receive on Pipe end %s returned EOF: every copy of the other end is closed, and nothing is left", who(e.Pid), e.Attr("conn"))})
+			default:
+				endWait(k, t, false)
+				b.msgs = append(b.msgs, e)
+			}
+		case mptrace.Wait:
+			k := holdKey{e.Pid, blockKey(e)}
+			if e.Attr(mptrace.AttrOK) == "false" {
+				on, _, _ := strings.Cut(k.what, "=")
+				gaveUp(e, t, k, "it was not "+map[string]string{"event": "set", "cond": "notified"}[on])
+				continue
+			}
+			if !endWait(k, t, false) {
+				on, id, _ := strings.Cut(k.what, "=")
+				call := map[string]string{"event": "Event.Wait", "cond": "Condition.Wait", "queue": "JoinableQueue.Join"}[on]
+				addMark(mark{Pid: e.Pid, T: t, Kind: "waited", Text: fmt.Sprintf("%s: %s on %s returned at once", who(e.Pid), cmp.Or(call, "a wait"), id)})
+			}
 		default:
 			// A kind this package does not know: show it as it is.
 			addMark(mark{Pid: e.Pid, T: t, Kind: "other", Text: who(e.Pid) + ": " + describe(e)})
@@ -188,9 +230,10 @@ func title(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
 // blockKey says what a block event waits for, as the key of the event
 // that ends the wait: child=<pid> (a join), lock=<id> or sem=<id> (an
-// acquire), queue=<id> (a put or get), conn=<id> (a send or recv).
+// acquire), queue=<id> (a put or get, or the wait of a JoinableQueue's
+// Join), conn=<id> (a send or recv), event=<id> or cond=<id> (a wait).
 func blockKey(e *mptrace.Event) string {
-	for _, k := range []string{"child", "lock", "sem", "queue", "conn"} {
+	for _, k := range []string{"child", "lock", "sem", "queue", "conn", "event", "cond"} {
 		if v := e.Attr(k); v != "" {
 			return k + "=" + v
 		}

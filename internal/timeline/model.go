@@ -95,11 +95,18 @@ type outLine struct {
 // span is a hold, a wait or a pause on one lane.
 type span struct {
 	Pid  int    `json:"pid"`
-	Kind string `json:"kind"` // lock, sem; Join, Lock...; pause
+	Kind string `json:"kind"` // lock, sem; the call waited in (Join, Get, Acquire...); pause
 	What string `json:"what"` // in words
 	From int64  `json:"from"`
 	To   int64  `json:"to"`
 	Open bool   `json:"open"` // not over when the trace ended
+	// On is what a wait waits for: lock, sem, queue, conn, child, event,
+	// cond; the picture draws a wait for a lock or a semaphore on the
+	// row of its hold, just before it.
+	On string `json:"on,omitempty"`
+	// GaveUp says that a timed call's timeout passed: it ended the wait
+	// with nothing (no item, no lock).
+	GaveUp bool `json:"gaveUp,omitempty"`
 }
 
 // end is one end of an arrow.
@@ -232,6 +239,7 @@ type builder struct {
 	lockBlocks, locks bool
 	fifo, byMsg       int // arrows paired by order, by message id
 	backward          int // arrows whose get was traced before their put
+	gaveUp            int // timed calls that gave up
 }
 
 // flagEvents keeps the events that rules quoted; rec is the record as
@@ -294,7 +302,10 @@ func (b *builder) writeLegend() {
 		m.Legend = append(m.Legend, fmt.Sprintf("%d messages are paired in first-in first-out order per queue and per Pipe direction, because this trace has no message ids: exact with one producer and one consumer, approximate with several.", b.fifo))
 	}
 	if b.backward > 0 {
-		m.Legend = append(m.Legend, fmt.Sprintf("%d arrows point back in time (dashed): mp traces a put once the item is on the queue, and its get was traced first.", b.backward))
+		m.Legend = append(m.Legend, fmt.Sprintf("%d arrows point back in time (dashed): the mp that wrote this trace traced a put once the item was on the queue, and its get was traced first.", b.backward))
+	}
+	if b.gaveUp > 0 {
+		m.Legend = append(m.Legend, fmt.Sprintf("%d timed calls gave up (a red-edged wait, and a red mark): their timeout passed, and they got nothing.", b.gaveUp))
 	}
 	if b.locks && !b.lockBlocks {
 		m.Legend = append(m.Legend, "Lock and semaphore holds are bars from acquire to release. This trace does not say when a process began to wait for a lock, only when it got it; waits are shown for Join and for any wait mp traced.")

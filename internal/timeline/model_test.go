@@ -145,10 +145,26 @@ func TestHoldsAndWaits(t *testing.T) {
 		t.Errorf("holds (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]row{
-		{202, "Lock.Acquire", ms(11), ms(20.5), false},
+		{202, "Acquire", ms(11), ms(20.5), false},
 		{100, "Join", ms(32), ms(34.1), false},
+		{201, "Get", ms(35), ms(40), false},
+		{100, "Wait", ms(35.2), ms(37), false},
+		{301, "Acquire", ms(36), ms(46), false},
+		{100, "Recv", ms(38.5), ms(39), false},
+		{301, "Join", ms(47), ms(48), false},
 	}, collect(m.Waits)); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
+	}
+	type more struct {
+		On     string
+		GaveUp bool
+	}
+	var ons []more
+	for _, w := range m.Waits {
+		ons = append(ons, more{w.On, w.GaveUp})
+	}
+	if diff := cmp.Diff([]more{{"lock", false}, {"child", false}, {"queue", true}, {"event", false}, {"lock", true}, {"conn", false}, {"queue", false}}, ons); diff != "" {
+		t.Errorf("waits' objects and give-ups (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]row{{301, "pause", ms(31), ms(71), false}}, collect(m.Pauses)); diff != "" {
 		t.Errorf("pauses (-want +got):\n%s", diff)
@@ -179,7 +195,7 @@ func TestMarks(t *testing.T) {
 	for _, k := range m.Marks {
 		count[k.Kind]++
 	}
-	want := map[string]int{"start": 4, "join": 2, "terminate": 1, "kill": 1, "end": 2, "other": 1, "put": 1}
+	want := map[string]int{"start": 4, "join": 2, "terminate": 1, "kill": 1, "end": 2, "other": 1, "put": 1, "gaveup": 2, "eof": 1, "waited": 1}
 	if diff := cmp.Diff(want, count); diff != "" {
 		t.Errorf("marks by kind (-want +got):\n%s", diff)
 	}
@@ -236,5 +252,36 @@ func TestLimit(t *testing.T) {
 	}
 	if all := build(rec, "t", nil, 0); len(all.Lines) != maxDrawn+10 || all.Run.Dropped != 0 {
 		t.Errorf("without a limit: %d lines, %d dropped; want all %d", len(all.Lines), all.Run.Dropped, maxDrawn+10)
+	}
+}
+
+// TestRealRunsPairByMessageID draws real graded runs of the exercises that
+// pass messages, through Queues, a JoinableQueue, Pipes and a Pool: every
+// arrow is paired by the message id mp traced, none points back in time,
+// and every block event is drawn as a wait.
+func TestRealRunsPairByMessageID(t *testing.T) {
+	for _, ex := range []string{"11-queue-between-processes", "12-producer-consumer", "13-joinable-queue", "14-pipe", "18-process-pool"} {
+		t.Run(ex, func(t *testing.T) {
+			rec := realRun(t, ex, "")
+			m := build(rec, ex, nil, 0)
+			want := expect(rec)
+			if len(m.Arrows) != want.queuePairs+want.pipePairs || len(m.Arrows) == 0 {
+				t.Errorf("%d arrows; want one per message, %d", len(m.Arrows), want.queuePairs+want.pipePairs)
+			}
+			for _, a := range m.Arrows {
+				if a.By != "msg" || a.To.T < a.From.T {
+					t.Errorf("arrow %s %s from pid %d at %d to pid %d at %d: paired by %q; want by message id, forward in time",
+						a.ID, a.Msg, a.From.Pid, a.From.T, a.To.Pid, a.To.T, a.By)
+				}
+			}
+			if len(m.Waits) != want.waits {
+				t.Errorf("%d waits; want one per block event, %d", len(m.Waits), want.waits)
+			}
+			for _, l := range m.Legend {
+				if strings.Contains(l, "first-in first-out") || strings.Contains(l, "back in time") {
+					t.Errorf("legend: %q; want messages paired by id only", l)
+				}
+			}
+		})
 	}
 }

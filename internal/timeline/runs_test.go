@@ -125,10 +125,11 @@ func line(n int, ms float64, text string) engine.Line {
 
 // handMade is a run with one of everything the picture draws: a daemon, a
 // grandchild, a lock with a traced wait, a semaphore, a Queue paired by
-// message ids (one get traced before its put), a Queue without ids, a
-// Pipe both ways, a terminate, a kill, a pause, a kind this package does
-// not know, a process that never exits, lines of every placement, and
-// flagged lines.
+// message ids (one get traced before its put, as an older mp could), a
+// Queue without ids, a Pipe both ways, timed calls that gave up, waits on
+// an Event and a JoinableQueue, a receive that found EOF, a terminate, a
+// kill, a pause, a kind this package does not know, a process that never
+// exits, lines of every placement, and flagged lines.
 func handMade() *engine.RunRecord {
 	const main, a, b, d, g = 100, 201, 202, 203, 301
 	m := "MainProcess"
@@ -144,7 +145,7 @@ func handMade() *engine.RunRecord {
 		ev(7, a, main, "Process-1", "start", "child="+strconv.Itoa(g), "name=Process-1:1", "daemon=false"),
 		ev(8, g, a, "Process-1:1", "begin"),
 		ev(10, a, main, "Process-1", "acquire", "lock=lock100.1"),
-		ev(11, b, main, "Process-2", "block", "in=Lock.Acquire", "lock=lock100.1"),
+		ev(11, b, main, "Process-2", "block", "in=Acquire", "lock=lock100.1"),
 		ev(20, a, main, "Process-1", "release", "lock=lock100.1"),
 		ev(20.5, b, main, "Process-2", "acquire", "lock=lock100.1"),
 		ev(25, b, main, "Process-2", "release", "lock=lock100.1"),
@@ -167,6 +168,18 @@ func handMade() *engine.RunRecord {
 		ev(28, b, main, "Process-2", "send", "conn=conn100.1b"),
 		ev(29, main, 1, m, "recv", "conn=conn100.1a"),
 		ev(31, g, a, "Process-1:1", "pause", "at=exit", "ms=40"),
+		// Timed calls that give up, waits, an EOF.
+		ev(35, a, main, "Process-1", "block", "in=Get", "queue=queue100.5", "timeout=5"),
+		ev(40, a, main, "Process-1", "get", "queue=queue100.5", "timeout=5", "ok=false"),
+		ev(36, g, a, "Process-1:1", "block", "in=Acquire", "lock=lock100.6", "timeout=10"),
+		ev(46, g, a, "Process-1:1", "acquire", "lock=lock100.6", "timeout=10", "ok=false"),
+		ev(35.2, main, 1, m, "block", "in=Wait", "event=event100.7"),
+		ev(37, main, 1, m, "wait", "event=event100.7"),
+		ev(37.5, main, 1, m, "wait", "event=event100.7"), // set already: no wait
+		ev(38.5, main, 1, m, "block", "in=Recv", "conn=conn100.1a"),
+		ev(39, main, 1, m, "recv", "conn=conn100.1a", "eof=true"),
+		ev(47, g, a, "Process-1:1", "block", "in=Join", "queue=jqueue100.8"),
+		ev(48, g, a, "Process-1:1", "wait", "queue=jqueue100.8"),
 		ev(32, main, 1, m, "block", "in=Join", "child="+strconv.Itoa(b)),
 		ev(33, b, main, "Process-2", "end", "code=0"),
 		ev(34, main, 1, m, "exit", "child="+strconv.Itoa(b), "code=0"),
@@ -214,6 +227,8 @@ type expected struct {
 	pipePairs     int // sends matched by a recv
 	flaggedLines  int
 	flaggedEvents int // trace events a rule quoted
+	waits         int // block events: each one a wait
+	gaveUp        int // timed calls that gave up
 }
 
 func expect(rec *engine.RunRecord) expected {
@@ -226,6 +241,15 @@ func expect(rec *engine.RunRecord) expected {
 		pids[e.Pid] = true
 		if c, ok := e.Int("child"); ok && e.Kind == mptrace.Start {
 			pids[c] = true
+		}
+		if e.Kind == mptrace.Block {
+			x.waits++
+		}
+		if e.Attr(mptrace.AttrOK) == "false" {
+			x.gaveUp++
+		}
+		if e.Attr(mptrace.AttrOK) == "false" || e.Attr("eof") == "true" {
+			continue // no message
 		}
 		var ch string
 		var out bool

@@ -195,15 +195,20 @@
       el(body, "line", { "class": "grid", x1: GUTTER, x2: width, y1: oy, y2: oy });
     }
 
-    // Holds above the lane's line, waits between the two.
+    // Holds above the lane's line. A wait for a lock or a semaphore is on
+    // the same row, hatched, so that it leads into the hold it ends in;
+    // other waits (Join, Get, Recv, Wait...) are between the two rows.
     data.holds.forEach(function (h) {
       var y = laneY(h.pid);
       el(body, "rect", { "class": "hold " + h.kind + (h.open ? " open" : ""), x: x(h.from), y: y - 21, width: Math.max(2, x(h.to) - x(h.from)), height: 7, rx: 1,
+        "data-pid": h.pid, "data-from": h.from,
         "data-tip": h.what + "\nfrom " + fmt(h.from) + " to " + fmt(h.to) + " (" + fmt(h.to - h.from) + ")" });
     });
     data.waits.forEach(function (w) {
-      var y = laneY(w.pid);
-      el(body, "rect", { "class": "wait", x: x(w.from), y: y - 12, width: Math.max(2, x(w.to) - x(w.from)), height: 7,
+      var y = laneY(w.pid), onHold = w.on === "lock" || w.on === "sem";
+      el(body, "rect", { "class": "wait" + (w.on ? " " + w.on : "") + (w.gaveUp ? " gaveup" : "") + (w.open ? " open" : ""),
+        x: x(w.from), y: onHold ? y - 21 : y - 12, width: Math.max(2, x(w.to) - x(w.from)), height: 7,
+        "data-pid": w.pid, "data-on": w.on || "", "data-to": w.to, "data-gaveup": w.gaveUp ? "1" : "0",
         "data-tip": w.what + "\nfrom " + fmt(w.from) + " to " + fmt(w.to) + " (" + fmt(w.to - w.from) + ")" });
     });
 
@@ -221,7 +226,7 @@
       var tipText = (a.kind === "queue" ? "Queue " : "Pipe ") + a.id + (a.msg ? ", message " + a.msg : "") +
         "\n" + who(a.from.pid) + " " + verbs[0] + " it at " + fmt(a.from.t) +
         "\n" + who(a.to.pid) + " " + verbs[1] + " it at " + fmt(a.to.t) +
-        (a.to.t < a.from.t ? "\nThe get was traced before the put: mp traces a put once the item is on the queue." : "") +
+        (a.to.t < a.from.t ? "\nThe get was traced before the put: the mp that wrote this trace traced a put once the item was on the queue." : "") +
         (a.by === "fifo" ? "\nPaired by order (this trace has no message ids)." : "");
       el(arrows, "path", { "class": "arrow " + a.kind + (a.to.t < a.from.t ? " back" : ""), d: d, "marker-end": "url(#head-" + a.kind + ")",
         "data-kind": a.kind, "data-from": a.from.pid, "data-to": a.to.pid, "data-tip": tipText });
