@@ -74,3 +74,7 @@ func stopThisThread() {
 	defer runtime.UnlockOSThread()
 	unix.Tgkill(os.Getpid(), unix.Gettid(), syscall.SIGSTOP)
 }
+
+// MessagePausesLeft returns how many long pauses this process may still
+// take at message sites in a lull run.
+func MessagePausesLeft() int { return int(msgPauses.Load()) }

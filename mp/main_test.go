@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		// example_test.go
 		greet, &Piao{}, countdown, produceWords, shout,
 		// trace_test.go
-		getReport, sendMixed, recvMixed, getTwice, waitOnce, giveUp, putN, getN, sendN, recvN, produceNoted,
+		getReport, sendMixed, recvMixed, getTwice, waitOnce, giveUp, lullWorker, produceNoted,
 		// faults_test.go
 		getStopped, putBigStopped, putTagged, putThenSay, getSomeThenBlock, sendStopped, recvStopped, recvLines,
 		holdCondition, setStopped, releaseStopped, holdValue, setStarted, stopFirstWorker, blockIfZero,

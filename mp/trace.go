@@ -40,10 +40,13 @@ func initHooks(identity string) {
 			os.Stderr.WriteString("mp: ignoring " + mptrace.EnvPerturb + "=" + s + ": it must be an unsigned integer seed\n")
 		} else {
 			perturbOn = true
-			perturbState.Store(mptrace.ProcessSeed(seed, identity))
+			ps := mptrace.ProcessSeed(seed, identity)
+			perturbState.Store(ps)
 			lullRun = mptrace.LullRun(seed)
 			pausesLeft.Store(mptrace.MaxPauses)
-			msgPauses.Store(mptrace.MaxMessagePauses)
+			if mptrace.MessageLullRun(seed) {
+				msgPauses.Store(int32(mptrace.MessagePauses(ps)))
+			}
 		}
 	}
 	if path := os.Getenv(mptrace.EnvTrace); path != "" {

@@ -160,35 +160,25 @@ func giveUp(empty, full *mp.Queue[int], l *mp.Lock, r *mp.RLock, s *mp.Semaphore
 	check(e.WaitTimeout(0), "WaitTimeout(0)")
 }
 
-// putN, getN, sendN and recvN each make n calls of one kind.
-func putN(q *mp.Queue[int], n int) {
+// lullWorker says whether it may pause at message sites ("<pid> <0|1>"),
+// then makes n calls of one kind: put or get on q, send or recv on c.
+func lullWorker(kind string, q *mp.Queue[int], c *mp.Conn, n int, w *os.File) {
+	fmt.Fprintln(w, os.Getpid(), mp.MessagePausesLeft())
+	w.Close()
 	for i := range n {
-		if err := q.Put(i); err != nil {
-			panic(err)
+		var err error
+		switch kind {
+		case "put":
+			err = q.Put(i)
+		case "get":
+			_, err = q.Get()
+		case "send":
+			err = c.Send(i)
+		case "recv":
+			var v int
+			err = c.Recv(&v)
 		}
-	}
-}
-
-func getN(q *mp.Queue[int], n int) {
-	for range n {
-		if _, err := q.Get(); err != nil {
-			panic(err)
-		}
-	}
-}
-
-func sendN(c *mp.Conn, n int) {
-	for i := range n {
-		if err := c.Send(i); err != nil {
-			panic(err)
-		}
-	}
-}
-
-func recvN(c *mp.Conn, n int) {
-	for range n {
-		var v int
-		if err := c.Recv(&v); err != nil {
+		if err != nil {
 			panic(err)
 		}
 	}
@@ -606,43 +596,76 @@ func TestTraceTimedCallsGiveUp(t *testing.T) {
 	}
 }
 
-// TestTraceLullPausesAtMessageSites: in a lull run, a process that puts,
-// gets, sends or receives many times pauses long at one of those calls,
-// even after it has paused at its target.
+// TestTraceLullPausesAtMessageSites: in a lull run, a process that may
+// pause at message sites (one in mptrace.MessagePausers) and puts, gets,
+// sends or receives many times pauses long at one of those calls, even
+// after it has paused at its target; the others do not pause there.
 func TestTraceLullPausesAtMessageSites(t *testing.T) {
 	path := traceTo(t)
 	seed := uint64(1)
-	for !mptrace.LullRun(seed) {
+	for !mptrace.MessageLullRun(seed) {
 		seed++
 	}
 	t.Setenv(mptrace.EnvPerturb, strconv.FormatUint(seed, 10))
 	const n = 100
-	q := mp.NewQueue[int](0)
-	a, b := mp.Pipe()
-	ps := map[string]*mp.Process{
-		"put":  mp.NewProcess(putN, q, n),
-		"get":  mp.NewProcess(getN, q, n),
-		"send": mp.NewProcess(sendN, a, n),
-		"recv": mp.NewProcess(recvN, b, n),
+	site := map[int]string{}   // pid -> the message site it visits
+	may := map[int]bool{}      // pid -> it may pause at message sites
+	mayAt := map[string]bool{} // a process of the site may pause
+	// Start groups until a process of each site may pause: whether one
+	// may is drawn from its seed, which the test does not choose.
+	for group := 0; group < 20 && len(mayAt) < 4; group++ {
+		q := mp.NewQueue[int](0)
+		a, b := mp.Pipe()
+		r, w := pipe(t)
+		var ps []*mp.Process
+		for _, kind := range []string{"put", "get", "send", "recv"} {
+			c := b
+			if kind == "send" {
+				c = a
+			}
+			p := mp.NewProcess(lullWorker, kind, q, c, n, w)
+			start(t, p)
+			site[p.Pid()] = kind
+			ps = append(ps, p)
+		}
+		a.Close()
+		b.Close()
+		sc := bufio.NewScanner(strings.NewReader(readAll(t, r, w)))
+		for sc.Scan() {
+			var pid, left int
+			if _, err := fmt.Sscan(sc.Text(), &pid, &left); err != nil {
+				t.Fatalf("bad report %q", sc.Text())
+			}
+			may[pid] = left > 0
+			if left > 0 {
+				mayAt[site[pid]] = true
+			}
+		}
+		for _, p := range ps {
+			joinWithin(t, p)
+		}
 	}
-	for _, p := range ps {
-		start(t, p)
-	}
-	for _, p := range ps {
-		joinWithin(t, p)
+	if len(mayAt) < 4 {
+		t.Fatalf("after 20 groups, processes that may pause at message sites were seen only at %v", mayAt)
 	}
 	trace := readTrace(t, path)
-	for site, p := range ps {
+	for pid, s := range site {
 		var at []string
-		for _, e := range of(trace, p.Pid(), mptrace.Pause) {
-			at = append(at, e.Attr("at"))
+		for _, e := range of(trace, pid, mptrace.Pause) {
 			ms, _ := e.Int("ms")
 			if d := time.Duration(ms) * time.Millisecond; d < mptrace.MinPause || d > mptrace.MaxPause {
 				t.Errorf("%s: a pause of %v; want %v to %v", e, d, mptrace.MinPause, mptrace.MaxPause)
 			}
+			if a := e.Attr("at"); a != "start" && a != "target" && a != "exit" {
+				at = append(at, a)
+			}
 		}
-		if n := len(slices.DeleteFunc(slices.Clone(at), func(s string) bool { return s != site })); n != mptrace.MaxMessagePauses {
-			t.Errorf("the %s process paused at %q; want %d pause at %s", site, at, mptrace.MaxMessagePauses, site)
+		want := []string{}
+		if may[pid] {
+			want = []string{s}
+		}
+		if !slices.Equal(at, want) {
+			t.Errorf("the %s process %d (may pause: %v) paused at message sites %q; want %q", s, pid, may[pid], at, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package mptrace
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -115,6 +116,45 @@ func TestMessagePauseFor(t *testing.T) {
 	}
 	if want := n / MessagePauseOdds; paused < want*8/10 || paused > want*12/10 {
 		t.Errorf("%d of %d visits pause; want about %d", paused, n, want)
+	}
+}
+
+// TestMessageLullRun: some lull runs, and only lull runs, pause at
+// message sites.
+func TestMessageLullRun(t *testing.T) {
+	lulls, msg := 0, 0
+	for s := range uint64(3000) {
+		if MessageLullRun(s) && !LullRun(s) {
+			t.Fatalf("run %d pauses at message sites but is no lull run", s)
+		}
+		if LullRun(s) {
+			lulls++
+		}
+		if MessageLullRun(s) {
+			msg++
+		}
+	}
+	if want := lulls / MessageLullEvery; msg < want*8/10 || msg > want*12/10 {
+		t.Errorf("%d of %d lull runs pause at message sites; want about %d", msg, lulls, want)
+	}
+}
+
+// TestMessagePauses: one process in MessagePausers may pause at message
+// sites, and which ones is a matter of their seeds.
+func TestMessagePauses(t *testing.T) {
+	const n = 4000
+	may := 0
+	for i := range n {
+		switch MessagePauses(ProcessSeed(7, strconv.Itoa(i))) {
+		case MaxMessagePauses:
+			may++
+		case 0:
+		default:
+			t.Fatalf("MessagePauses = %d; want 0 or %d", MessagePauses(ProcessSeed(7, strconv.Itoa(i))), MaxMessagePauses)
+		}
+	}
+	if want := n / MessagePausers; may < want*8/10 || may > want*12/10 {
+		t.Errorf("%d of %d processes may pause at message sites; want about %d", may, n, want)
 	}
 }
 

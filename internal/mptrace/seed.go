@@ -91,12 +91,37 @@ func pauseLength(x uint64) time.Duration {
 // pauses at a process's start, target and exit (MaxPauses) do not use it
 // up before the messages flow: what a pause here exposes is a quiet moment
 // in the middle of a stream, which a consumer that takes a short lull for
-// the end reads as the end. One visit in MessagePauseOdds pauses, for
-// MinPause to MaxPause, up to MaxMessagePauses times per process.
+// the end reads as the end. In one lull run in MessageLullEvery
+// (MessageLullRun says which), one process in MessagePausers may pause
+// (MessagePauses says which), and then one of its visits in
+// MessagePauseOdds pauses, for MinPause to MaxPause, up to
+// MaxMessagePauses times. Not every run and not every process pauses:
+// a pause in one producer of a stream makes the quiet moment, and each
+// pause in a chain of processes adds to the grading's time (measured on
+// exercises 10-20 at -n 20: up to 2 s more per exercise with every
+// process of every lull run pausing, up to 0.5 s as it is).
 const (
 	MaxMessagePauses = 1
 	MessagePauseOdds = 4
+	MessagePausers   = 2
+	MessageLullEvery = 2
 )
+
+// MessageLullRun reports whether the run with this seed pauses long at
+// message sites: some of its lull runs do.
+func MessageLullRun(run uint64) bool {
+	return LullRun(run) && Mix(run^0x6d73676c)%MessageLullEvery == 0
+}
+
+// MessagePauses returns how many long pauses a process of a message lull
+// run may take at message sites, given its ProcessSeed: MaxMessagePauses
+// or 0.
+func MessagePauses(process uint64) int {
+	if Mix(process^0x6d736773)%MessagePausers != 0 {
+		return 0
+	}
+	return MaxMessagePauses
+}
 
 // MessagePauseFor is PauseFor for a message site.
 func MessagePauseFor(x uint64) (time.Duration, bool) {
