@@ -73,10 +73,8 @@ func reportDeadHolder(kind, id string, pid int, name string) {
 // second it prints one line on stderr naming the dead holder.
 func (l *Lock) Acquire() {
 	perturb()
-	if traceFile != nil {
-		l.lockTraced(time.Time{}, noTimeout)
-	} else {
-		l.m.Lock()
+	if !l.m.TryLock() {
+		l.wait(time.Time{}, noTimeout)
 	}
 	l.acquired()
 	runtime.KeepAlive(l)
@@ -90,10 +88,13 @@ func (l *Lock) acquired() {
 	}
 }
 
-// lockTraced is LockDeadline with the trace on (see waitTraced); d is the
-// call's timeout.
-func (l *Lock) lockTraced(deadline time.Time, d time.Duration) bool {
-	return waitTraced("Acquire", mptrace.Acquire, "lock="+l.id, d, deadline, l.m.LockDeadline)
+// wait takes the lock that TryLock found held, until the deadline at
+// most, tracing the wait (see waitSlow); d is the call's timeout. It is
+// not inlined, so that the fast path keeps a small frame.
+//
+//go:noinline
+func (l *Lock) wait(deadline time.Time, d time.Duration) bool {
+	return waitSlow("Acquire", mptrace.Acquire, "lock="+l.id, d, deadline, l.m.LockDeadline)
 }
 
 // TryAcquire acquires the lock if it is free, without waiting, and reports
@@ -113,13 +114,7 @@ func (l *Lock) TryAcquire() bool {
 func (l *Lock) AcquireTimeout(d time.Duration) bool {
 	defer runtime.KeepAlive(l)
 	perturb()
-	var ok bool
-	if traceFile != nil {
-		ok = l.lockTraced(deadlineAfter(d), max(d, 0))
-	} else {
-		ok = l.m.LockDeadline(deadlineAfter(d))
-	}
-	if !ok {
+	if !l.m.TryLock() && !l.wait(deadlineAfter(d), max(d, 0)) {
 		return false
 	}
 	l.acquired()

@@ -222,13 +222,13 @@ func (q *Queue[T]) put(v T, deadline time.Time, d time.Duration) error {
 	*bp = msg
 	pause("put")
 	if q.maxsize > 0 {
-		var ok bool
+		var err error
 		if traceFile != nil {
-			ok = waitTraced("Put", mptrace.Put, "queue="+q.id, d, deadline, func(dl time.Time) bool { return q.ring.Put(msg, dl) == nil })
+			err = q.putTraced(msg, deadline, d)
 		} else {
-			ok = q.ring.Put(msg, deadline) == nil
+			err = q.ring.Put(msg, deadline)
 		}
-		if !ok {
+		if err != nil {
 			return ErrFull
 		}
 	} else {
@@ -241,6 +241,14 @@ func (q *Queue[T]) put(v T, deadline time.Time, d time.Duration) error {
 		q.mu.Unlock()
 	}
 	return nil
+}
+
+// putTraced is the ring's Put with the trace on (see waitTraced).
+func (q *Queue[T]) putTraced(msg []byte, deadline time.Time, d time.Duration) error {
+	if waitTraced("Put", mptrace.Put, "queue="+q.id, d, deadline, func(dl time.Time) bool { return q.ring.Put(msg, dl) == nil }) {
+		return nil
+	}
+	return ErrFull
 }
 
 // putDirect puts v straight into the ring, waiting for room, never into
@@ -542,10 +550,7 @@ func (q *Queue[T]) get(deadline time.Time, d time.Duration) (T, error) {
 	var buf []byte
 	var err error
 	if traceFile != nil && d != internalWait {
-		waitTraced("Get", mptrace.Get, "queue="+q.id, d, deadline, func(dl time.Time) bool {
-			buf, err = q.ring.Get(q.getBuf[:0], dl)
-			return err == nil
-		})
+		buf, err = q.getTraced(deadline, d)
 	} else {
 		buf, err = q.ring.Get(q.getBuf[:0], deadline)
 	}
@@ -559,6 +564,15 @@ func (q *Queue[T]) get(deadline time.Time, d time.Duration) (T, error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// getTraced is the ring's Get with the trace on (see waitTraced).
+func (q *Queue[T]) getTraced(deadline time.Time, d time.Duration) (buf []byte, err error) {
+	waitTraced("Get", mptrace.Get, "queue="+q.id, d, deadline, func(dl time.Time) bool {
+		buf, err = q.ring.Get(q.getBuf[:0], dl)
+		return err == nil
+	})
+	return buf, err
 }
 
 // Qsize returns the number of items put and not yet got, including items

@@ -58,10 +58,8 @@ func (s *Semaphore) open() {
 // Acquire takes one unit, waiting while there is none.
 func (s *Semaphore) Acquire() {
 	perturb()
-	if traceFile != nil {
-		s.acquireTraced(time.Time{}, noTimeout)
-	} else {
-		s.s.Acquire()
+	if !s.s.TryAcquire() {
+		s.wait(time.Time{}, noTimeout)
 	}
 	s.traced("acquire")
 	runtime.KeepAlive(s)
@@ -84,13 +82,7 @@ func (s *Semaphore) TryAcquire() bool {
 func (s *Semaphore) AcquireTimeout(d time.Duration) bool {
 	defer runtime.KeepAlive(s)
 	perturb()
-	var ok bool
-	if traceFile != nil {
-		ok = s.acquireTraced(deadlineAfter(d), max(d, 0))
-	} else {
-		ok = s.s.AcquireDeadline(deadlineAfter(d))
-	}
-	if !ok {
+	if !s.s.TryAcquire() && !s.wait(deadlineAfter(d), max(d, 0)) {
 		return false
 	}
 	s.traced("acquire")
@@ -110,10 +102,13 @@ func (s *Semaphore) Release() error {
 	return nil
 }
 
-// acquireTraced is AcquireDeadline with the trace on (see waitTraced); d
-// is the call's timeout.
-func (s *Semaphore) acquireTraced(deadline time.Time, d time.Duration) bool {
-	return waitTraced("Acquire", mptrace.Acquire, "sem="+s.id, d, deadline, s.s.AcquireDeadline)
+// wait takes a unit that TryAcquire did not find, until the deadline at
+// most, tracing the wait (see waitSlow); d is the call's timeout. It is
+// not inlined, so that the fast path keeps a small frame.
+//
+//go:noinline
+func (s *Semaphore) wait(deadline time.Time, d time.Duration) bool {
+	return waitSlow("Acquire", mptrace.Acquire, "sem="+s.id, d, deadline, s.s.AcquireDeadline)
 }
 
 func (s *Semaphore) traced(event string) {

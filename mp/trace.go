@@ -150,8 +150,21 @@ func waitTraced(in, kind, what string, d time.Duration, deadline time.Time, try 
 	if d == 0 {
 		return false
 	}
-	traceBlock(in, what, d)
-	if try(deadline) {
+	return waitSlow(in, kind, what, d, deadline, try)
+}
+
+// waitSlow is the rest of a call that may wait, once a try without
+// waiting has failed: wait(deadline) waits. It is where calls whose fast
+// path is one compare-and-swap (an Acquire) write their block and give-up
+// events, so that their fast path pays nothing for the trace.
+func waitSlow(in, kind, what string, d time.Duration, deadline time.Time, wait func(time.Time) bool) bool {
+	if traceFile == nil {
+		return wait(deadline)
+	}
+	if d != 0 {
+		traceBlock(in, what, d)
+	}
+	if wait(deadline) {
 		return true
 	}
 	if d > 0 {
