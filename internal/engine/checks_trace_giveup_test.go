@@ -1,31 +1,12 @@
 package engine
 
-import (
-	"strings"
-	"testing"
-
-	"github.com/forklore/forklore/internal/mptrace"
-)
-
-// giveUpTrace parses a trace written in a test, one event per line.
-func giveUpTrace(t *testing.T, text string) []mptrace.Event {
-	t.Helper()
-	var es []mptrace.Event
-	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
-		e, err := mptrace.Parse(strings.TrimSpace(l))
-		if err != nil {
-			t.Fatal(err)
-		}
-		es = append(es, e)
-	}
-	return es
-}
+import "testing"
 
 // TestTraceGiveUpIsNoOperation: the event of a timed call that gave up
 // (ok=false) is not the operation: an acquire that timed out holds no
 // lock, and a get that timed out is no item, unless a rule asks for them.
 func TestTraceGiveUpIsNoOperation(t *testing.T) {
-	events := giveUpTrace(t, `
+	events := parseTrace(t, `
 		1 10 1 "MainProcess" acquire lock=lock1.1
 		2 11 10 "Process-1" block in=Acquire lock=lock1.1 timeout=50
 		3 11 10 "Process-1" acquire lock=lock1.1 timeout=50 ok=false
