@@ -126,7 +126,7 @@ func gradeCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.rules, "rules", "", "take the rules and instructor files from `DIR` (a trusted checkout of the course) or from the ones built into this grader (builtin), never from the course graded (for teachers; see docs/trust.md)")
 	teach := teacherFlags(fs)
 	pics := timelineFlags(fs)
-	fs.IntVar(&o.parallel, "j", 0, "runs at once (default: one per CPU)")
+	fs.IntVar(&o.parallel, "j", 0, "runs at once (default: two per CPU)")
 	fs.StringVar(&o.lang, "lang", "", "language of the messages: en or zh (default: from LC_ALL, LC_MESSAGES or LANG)")
 	help := false
 	fs.Usage = func() {

@@ -37,7 +37,10 @@ type Params struct {
 	Cmd []string
 	// Memory is the memory limit of one run in bytes. Zero means 1 GiB.
 	Memory int64
-	// Parallel is how many runs go at once. Zero means one per CPU.
+	// Parallel is how many runs go at once. Zero means two per CPU: the
+	// programs mostly sleep (a lesson's tasks wait, lull runs pause), so
+	// one per CPU leaves the CPUs idle, and the time limits already scale
+	// with how busy the machine is.
 	Parallel int
 	// Progress, if not nil, is called after each run with how many of the
 	// grading's runs are done so far.
@@ -67,7 +70,7 @@ func (p Params) withDefaults() Params {
 		p.Memory = 1 << 30
 	}
 	if p.Parallel == 0 {
-		p.Parallel = runtime.NumCPU()
+		p.Parallel = 2 * runtime.NumCPU()
 	}
 	return p
 }
