@@ -149,10 +149,16 @@ func (v *Verdict) addNote(m i18n.Msg) {
 	v.Notes, v.NotesZh = append(v.Notes, m.In(i18n.En)), append(v.NotesZh, m.In(i18n.Zh))
 }
 
-// Headline returns the failure to show first: the first cause, else the
-// first failure; nil when the verdict is a pass.
+// Headline returns the failure to show first: the first cause; else the
+// first failed rule read from the trace or the source; else the first
+// failure. A rule about what the program did (it never joined a task) is
+// the lesson itself and holds or fails the same way in every grading,
+// where the output it disturbs (a line out of order) fails only in the
+// runs the schedule exposes it: preferring it keeps the reason the same
+// from one grading to the next, as a class's sharded gradebook needs. nil
+// when the verdict is a pass.
 func (v *Verdict) Headline() *Check {
-	var first *Check
+	var first, observed *Check
 	for i := range v.Checks {
 		c := &v.Checks[i]
 		if !c.Failed() {
@@ -164,6 +170,12 @@ func (v *Verdict) Headline() *Check {
 		if first == nil {
 			first = c
 		}
+		if observed == nil && (c.Command == "trace" || c.Command == "source") {
+			observed = c
+		}
+	}
+	if observed != nil {
+		return observed
 	}
 	return first
 }
