@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 		produce, consume, getOne, putMany, doTasks,
 		// pipe_test.go
 		echoConn, sendNumbers, recvBig,
+		// fastpath_test.go
+		echoBytesQueue, putStringsAndInts, sendBytesSizes,
 		// pool_test.go
 		square, pidOf, mayFail, panics, initCounter, sleepMs,
 		// example_test.go

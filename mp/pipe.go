@@ -1,6 +1,7 @@
 package mp
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -181,26 +182,27 @@ func (c *Conn) Send(v any) error {
 		return err
 	}
 	*bp = e.buf
-	return c.send(e.buf)
+	return c.send(e.buf, nil)
 }
 
-// send puts an encoded message in the outgoing ring.
-func (c *Conn) send(msg []byte) error {
-	err := c.sendMsg(msg)
+// send puts the encoded message head followed by body in the outgoing ring.
+func (c *Conn) send(head, body []byte) error {
+	err := c.sendMsg(head, body)
 	runtime.KeepAlive(c)
 	return err
 }
 
-// sendMsg sends msg; the send event is written by the ring's hook.
-func (c *Conn) sendMsg(msg []byte) error {
+// sendMsg sends the message head followed by body; the send event is
+// written by the ring's hook.
+func (c *Conn) sendMsg(head, body []byte) error {
 	pause("send")
-	if len(msg)+8 > pipeRingCap {
-		return c.sendLarge(msg)
+	if len(head)+len(body)+8 > pipeRingCap {
+		return c.sendLarge(append(head[:len(head):len(head)], body...))
 	}
 	// Try without a deadline first: time.Now is a noticeable part of a
 	// small message's cost.
 	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
-		err := c.out.Put(msg, deadline)
+		err := c.out.PutPair(head, body, deadline)
 		if err == nil {
 			break
 		}
@@ -220,9 +222,10 @@ func (c *Conn) sendMsg(msg []byte) error {
 	return nil
 }
 
-// bytesName is how Send names a []byte; SendBytes writes the same header,
-// so that Recv and RecvBytes accept what either sent.
-var bytesName = typeName(reflect.TypeFor[[]byte]())
+// bytesName is how Send names a []byte (typeName of it, which a test
+// checks); SendBytes writes the same header, so that Recv and RecvBytes
+// accept what either sent.
+const bytesName = "[]uint8"
 
 // SendBytes sends b as one message, like Python's send_bytes: the same as
 // Send(b), without the cost of encoding a general value.
@@ -230,14 +233,11 @@ func (c *Conn) SendBytes(b []byte) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	m := appendUvarint((*bp)[:0], uint64(len(bytesName))+1)
-	m = append(m, bytesName...)
-	m = appendUvarint(m, uint64(len(b))+1)
-	m = append(m, b...)
-	*bp = m
-	return c.send(m)
+	var buf [2*binary.MaxVarintLen64 + len(bytesName)]byte
+	head := appendUvarint(buf[:0], uint64(len(bytesName))+1)
+	head = append(head, bytesName...)
+	head = appendUvarint(head, uint64(len(b))+1)
+	return c.send(head, b)
 }
 
 // RecvBytes receives the next message, which must be a []byte sent with
@@ -245,10 +245,11 @@ func (c *Conn) SendBytes(b []byte) error {
 // does.
 func (c *Conn) RecvBytes() ([]byte, error) {
 	var out []byte
-	err := c.recv(func(msg []byte) error {
+	err := c.recvInPlace(func(msg []byte) error {
 		b, err := bytesPayload(msg)
 		if err == nil {
-			out = append([]byte(nil), b...)
+			out = make([]byte, len(b)) // with the copy, one allocation that is not cleared first
+			copy(out, b)
 		}
 		return err
 	})
@@ -260,7 +261,7 @@ func (c *Conn) RecvBytes() ([]byte, error) {
 // error, and is lost.
 func (c *Conn) RecvBytesInto(buf []byte) (int, error) {
 	n := 0
-	err := c.recv(func(msg []byte) error {
+	err := c.recvInPlace(func(msg []byte) error {
 		b, err := bytesPayload(msg)
 		if err != nil {
 			return err
@@ -338,29 +339,52 @@ func (c *Conn) Recv(v any) error {
 }
 
 // recv takes the next message from the incoming ring and hands it to use,
-// which must not keep it.
+// which must not keep it, once the ring is free for other receivers.
 func (c *Conn) recv(use func(msg []byte) error) error {
-	err := c.recvMsg(use)
+	c.rmu.Lock()
+	err := c.recvMsg(func(deadline time.Time) (bool, error) {
+		msg, err := c.in.Get(c.rbuf[:0], deadline)
+		if err != nil {
+			return false, nil
+		}
+		c.rbuf = msg
+		return true, use(msg)
+	})
+	c.rmu.Unlock()
 	runtime.KeepAlive(c)
 	return err
 }
 
-func (c *Conn) recvMsg(use func(msg []byte) error) error {
+// recvInPlace is recv for a use that is quick and calls no user code: it
+// gets the message where it lies in the ring, with the ring's receivers'
+// lock held (see shm.Ring.GetFunc), and saves copying it out first.
+func (c *Conn) recvInPlace(use func(msg []byte) error) error {
+	err := c.recvMsg(func(deadline time.Time) (bool, error) {
+		var uerr error
+		err := c.in.GetFunc(deadline, func(msg []byte) { uerr = use(msg) })
+		return err == nil, uerr
+	})
+	runtime.KeepAlive(c)
+	return err
+}
+
+// recvMsg calls take, which takes a message from the incoming ring by the
+// deadline and uses it, until it takes one or the other end is gone; take
+// reports whether it took a message, and use's error.
+func (c *Conn) recvMsg(take func(deadline time.Time) (taken bool, err error)) error {
 	if c.closed.Load() {
 		return errConnClosed
 	}
 	pause("recv")
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
 	for deadline := past; ; deadline = time.Now().Add(eofCheck) {
-		msg, err := c.in.Get(c.rbuf[:0], deadline)
-		if err != nil && deadline == past {
+		taken, uerr := take(deadline)
+		if !taken && deadline == past {
 			if traceFile != nil {
 				traceBlock("Recv", "conn="+c.id, noTimeout)
 			}
 			continue
 		}
-		if err != nil {
+		if !taken {
 			if c.closed.Load() {
 				return errConnClosed
 			}
@@ -368,15 +392,14 @@ func (c *Conn) recvMsg(use func(msg []byte) error) error {
 				continue
 			}
 			// The other end is gone; what it sent before is still here.
-			if msg, err = c.in.Get(c.rbuf[:0], past); err != nil {
+			if taken, uerr = take(past); !taken {
 				if traceFile != nil {
 					trace(mptrace.Recv, "conn="+c.id, "eof=true")
 				}
 				return io.EOF
 			}
 		}
-		c.rbuf = msg
-		return use(msg)
+		return uerr
 	}
 }
 

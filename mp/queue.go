@@ -49,14 +49,14 @@ const (
 	queueMembers     = 0
 	memberSlots      = 64
 	memberSize       = 8
-	queuePending     = memberSlots * memberSize // int64: items in producers' backlogs
-	queueFlags       = queuePending + 8         // uint32: the flag bits below
-	queueDone        = queuePending + 64        // uint32: TaskDone calls, mod 2^32
-	queueJoiners     = queueDone + 4            // uint32: processes in Join
-	queueOwnerState  = queueDone + 8            // int64: what the queue's one consumer does (a Pool worker's task)
-	queueJoinSeq     = queueDone + 64           // Seq: bumped when nothing is unfinished
-	queueRing        = queueJoinSeq + shm.SeqSize
-	queueRingCap     = 1 << 20 // bytes of items in flight before producers buffer or wait
+	queuePending     = memberSlots * memberSize                  // int64: items in producers' backlogs
+	queueFlags       = queuePending + 8                          // uint32: the flag bits below
+	queueDone        = queuePending + 64                         // uint32: TaskDone calls, mod 2^32
+	queueJoiners     = queueDone + 4                             // uint32: processes in Join
+	queueOwnerState  = queueDone + 8                             // int64: what the queue's one consumer does (a Pool worker's task)
+	queueJoinSeq     = queueDone + 64                            // Seq: bumped when nothing is unfinished
+	queueRing        = (queueJoinSeq + shm.SeqSize + 127) &^ 127 // the ring's lines in pairs of their own
+	queueRingCap     = 1 << 20                                   // bytes of items in flight before producers buffer or wait
 	memberGot        = 1 << 31
 	memberPending    = memberGot - 1
 	flagMembersFull  = 1 << 0 // some process found no free member slot
@@ -122,11 +122,14 @@ type Queue[T any] struct {
 	owner   *int64
 	joinSeq *shm.Seq
 	kind    string // "Queue" or "JoinableQueue", for errors
+	fast    fastKind
 
 	closed   atomic.Bool
 	noFlush  atomic.Bool  // abandoned (a terminated Pool's): exit does not wait for its backlog
 	slot     atomic.Int32 // this process's member slot + 1; 0 before the first claim, -1 if none
 	consumer atomic.Bool  // this process is marked as one that gets
+
+	backlogged atomic.Bool // the backlog is not empty: a Put must queue behind it
 
 	mu        sync.Mutex    // guards the fields below
 	backlog   [][]byte      // encoded items waiting for room in the ring, oldest first
@@ -150,6 +153,7 @@ func NewQueue[T any](maxsize int) *Queue[T] {
 func (q *Queue[T]) init(maxsize int, kind, idPrefix string) {
 	q.shared = newShared(idPrefix, queueRing+shm.RingSize(queueRingCap))
 	q.kind = kind
+	q.fast = fastKindOf(reflect.TypeFor[T]())
 	q.maxsize = max(maxsize, 0)
 	must(shm.InitRingBounded(q.region, queueRing, queueRingCap, q.maxsize))
 	q.open()
@@ -213,6 +217,11 @@ func (q *Queue[T]) put(v T, deadline time.Time, d time.Duration) error {
 	if q.closed.Load() {
 		return errQueueClosed
 	}
+	if q.fast != fastNone {
+		var buf [maxFastHeader]byte
+		head, body := fastEncode(q.fast, unsafe.Pointer(&v), buf[:0])
+		return q.putEncoded(head, body, deadline, d)
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	msg, err := q.encode(v, (*bp)[:0])
@@ -220,21 +229,30 @@ func (q *Queue[T]) put(v T, deadline time.Time, d time.Duration) error {
 		return err
 	}
 	*bp = msg
+	return q.putEncoded(msg, nil, deadline, d)
+}
+
+// putEncoded puts the encoded item head followed by body; d is the call's
+// timeout, for its trace.
+func (q *Queue[T]) putEncoded(head, body []byte, deadline time.Time, d time.Duration) error {
 	pause("put")
 	if q.maxsize > 0 {
 		var err error
 		if traceFile != nil {
-			err = q.putTraced(msg, deadline, d)
+			err = q.putTraced(head, body, deadline, d)
 		} else {
-			err = q.ring.Put(msg, deadline)
+			err = q.ring.PutPair(head, body, deadline)
 		}
 		if err != nil {
 			return ErrFull
 		}
-	} else {
+	} else if q.backlogged.Load() || q.ring.PutPair(head, body, past) != nil {
+		// The ring is full, or items wait in the backlog: this one goes
+		// behind them, unless the feeder has emptied it meanwhile.
 		q.mu.Lock()
-		if len(q.backlog) > 0 || q.ring.Put(msg, past) != nil {
-			q.backlog = append(q.backlog, append([]byte(nil), msg...))
+		if len(q.backlog) > 0 || q.ring.PutPair(head, body, past) != nil {
+			q.backlog = append(q.backlog, append(append([]byte(nil), head...), body...))
+			q.backlogged.Store(true)
 			q.addPending(1)
 			q.startFeeder()
 		}
@@ -244,8 +262,8 @@ func (q *Queue[T]) put(v T, deadline time.Time, d time.Duration) error {
 }
 
 // putTraced is the ring's Put with the trace on (see waitTraced).
-func (q *Queue[T]) putTraced(msg []byte, deadline time.Time, d time.Duration) error {
-	if waitTraced("Put", mptrace.Put, "queue="+q.id, d, deadline, func(dl time.Time) bool { return q.ring.Put(msg, dl) == nil }) {
+func (q *Queue[T]) putTraced(head, body []byte, deadline time.Time, d time.Duration) error {
+	if waitTraced("Put", mptrace.Put, "queue="+q.id, d, deadline, func(dl time.Time) bool { return q.ring.PutPair(head, body, dl) == nil }) {
 		return nil
 	}
 	return ErrFull
@@ -306,6 +324,7 @@ func (q *Queue[T]) feed(done chan struct{}) {
 		}
 	}
 	q.backlog = nil
+	q.backlogged.Store(false)
 	q.feeding = false
 	close(done)
 	q.mu.Unlock()
@@ -373,6 +392,7 @@ func (q *Queue[T]) giveUp(dead string) {
 	q.abandoned = true
 	q.addPending(-n)
 	q.backlog = nil
+	q.backlogged.Store(false)
 	q.mu.Unlock()
 	diagnose("%s gives up flushing %d items put on %s %s: %s died, no other process gets from it, and nothing has been got for %v; the items are lost",
 		me(), n, q.kind, q.id, dead, flushPatience)
@@ -545,34 +565,66 @@ func (q *Queue[T]) get(deadline time.Time, d time.Duration) (T, error) {
 		q.markConsumer()
 	}
 	pause("get")
-	q.getMu.Lock()
-	defer q.getMu.Unlock()
-	var buf []byte
 	var err error
 	if traceFile != nil && d != internalWait {
-		buf, err = q.getTraced(deadline, d)
+		v, err = q.getTraced(deadline, d)
 	} else {
-		buf, err = q.ring.Get(q.getBuf[:0], deadline)
+		v, err = q.getItem(deadline)
 	}
-	q.getBuf = buf
-	if err != nil {
+	if err == shm.ErrTimeout {
 		q.reconcile() // so that Qsize agrees that nothing came
 		return v, ErrEmpty
 	}
-	dec := decoder{buf: buf}
-	if err := dec.decodeValue(reflect.ValueOf(&v).Elem()); err != nil {
+	if err != nil {
 		return v, err
 	}
 	return v, nil
 }
 
-// getTraced is the ring's Get with the trace on (see waitTraced).
-func (q *Queue[T]) getTraced(deadline time.Time, d time.Duration) (buf []byte, err error) {
+// getTraced is getItem with the trace on (see waitTraced).
+func (q *Queue[T]) getTraced(deadline time.Time, d time.Duration) (v T, err error) {
 	waitTraced("Get", mptrace.Get, "queue="+q.id, d, deadline, func(dl time.Time) bool {
-		buf, err = q.ring.Get(q.getBuf[:0], dl)
-		return err == nil
+		v, err = q.getItem(dl)
+		return err != shm.ErrTimeout
 	})
-	return buf, err
+	return v, err
+}
+
+// getItem takes the next item, waiting until the deadline at most. Each
+// way has its own variable for the item, so that the reflection of the
+// general one does not put the fast one's on the heap.
+func (q *Queue[T]) getItem(deadline time.Time) (T, error) {
+	if q.fast == fastNone {
+		return q.getDecoded(deadline)
+	}
+	return q.getFast(deadline)
+}
+
+// getFast takes the next item of a type with a fast path, decoded where it
+// lies in the ring: a copy of the payload, no more.
+func (q *Queue[T]) getFast(deadline time.Time) (T, error) {
+	var v T
+	var derr error
+	if err := q.ring.GetFunc(deadline, func(msg []byte) { derr = fastDecode(q.fast, msg, unsafe.Pointer(&v)) }); err != nil {
+		return v, err
+	}
+	return v, derr
+}
+
+// getDecoded takes the next item's bytes out of the ring, and decodes them
+// once the ring is free for other consumers.
+func (q *Queue[T]) getDecoded(deadline time.Time) (T, error) {
+	var v T
+	q.getMu.Lock()
+	defer q.getMu.Unlock()
+	buf, err := q.ring.Get(q.getBuf[:0], deadline)
+	q.getBuf = buf
+	if err != nil {
+		return v, err
+	}
+	d := decoder{buf: buf}
+	err = d.decodeValue(reflect.ValueOf(&v).Elem())
+	return v, err
 }
 
 // Qsize returns the number of items put and not yet got, including items

@@ -9,27 +9,39 @@ import (
 	"unsafe"
 )
 
-// Ring layout, in bytes from its offset. Each side's hot words sit on a
-// cache line of their own, so a producer and a consumer only share a line
-// when one of them reads how far the other has got.
+// Ring layout, in bytes from its offset. The producers' words and the
+// consumers' words sit in 128-byte blocks of their own (a cache line and
+// the neighbour the hardware prefetches with it), so that on the fast path
+// each side writes only its own lines: a producer reads the consumers'
+// line only when the room it last saw runs out, and a consumer reads the
+// producers' line only when the messages it last saw are taken.
 //
 //	0    ringMagicValue once InitRing has run
 //	4    capacity of the data area in bytes
 //	8    most messages the ring may hold at once, or 0 for no limit
-//	64   producers' Mutex
-//	128  consumers' Mutex
+//	128  producers' Mutex
 //	192  head: uint64, low half the byte position of the next write, high
 //	     half the number of messages put (written together, read together)
-//	200  1 while a producer sleeps for room
-//	256  tail: uint64, low half the byte position of the next read, high
+//	200  1 while a consumer sleeps for data (set by the consumer, read by
+//	     every publish: on the producers' line, so that reading it is free)
+//	208  tail as the producers last saw it: a uint64 like tail, without
+//	     posMid; no later than tail, so the room it shows is there
+//	256  consumers' Mutex
+//	320  tail: uint64, low half the byte position of the next read, high
 //	     half the number of messages got
-//	264  1 while a consumer sleeps for data
-//	320  data area, capacity bytes
+//	328  1 while a producer sleeps for room (on the consumers' line)
+//	332  head's position as the consumers last saw it, without posMid; no
+//	     later than head, so the records before it are there
+//	384  data area, capacity bytes
 //
-// The data area holds records at 4-byte aligned positions, wrapping around
-// its end: a 4-byte header, then the payload padded to 4 bytes. The header
-// is the payload length, plus recMore if the next record continues the same
-// message; or it is recAbort, which means "forget the message so far".
+// The data area holds records at 4-byte aligned positions: a 4-byte header,
+// then the payload padded to 4 bytes. The header is the payload length,
+// plus recMore if the next record continues the same message; or it is
+// recAbort, which means "forget the message so far"; or recPad, which means
+// "the next record starts at the beginning of the data area". A message of
+// up to half the capacity is one record that never wraps around the end
+// (a pad record skips what is left before the end), so a consumer can use
+// it where it lies; a larger one's records wrap.
 //
 // Positions are multiples of 4, so the lowest bit of each is free to say
 // posMid: the records published so far end in the middle of a message
@@ -40,25 +52,28 @@ import (
 const (
 	ringCap         = 4
 	ringMaxMsgs     = 8
-	ringProd        = 64
-	ringCons        = 128
+	ringProd        = 128
 	ringHead        = 192
-	ringProdWaiting = 200
-	ringTail        = 256
-	ringConsWaiting = 264
-	ringHeader      = 320
+	ringConsWaiting = 200
+	ringTailSeen    = 208
+	ringCons        = 256
+	ringTail        = 320
+	ringProdWaiting = 328
+	ringHeadSeen    = 332
+	ringHeader      = 384
 
-	ringMagicValue = 0x52494e31 // "RIN1"
+	ringMagicValue = 0x52494e32 // "RIN2"
 
 	recMore  = 1 << 31
 	recAbort = 1 << 30
-	recLen   = recAbort - 1
+	recPad   = 1 << 29
+	recLen   = recPad - 1
 
 	posMid = 1
 
 	// MinRingCapacity and MaxRingCapacity bound the capacity of a Ring.
 	MinRingCapacity = 64
-	MaxRingCapacity = 1 << 30
+	MaxRingCapacity = 1 << 28
 
 	// ringSpin is how many times a Ring operation looks at the other
 	// side's position before it sleeps. It is larger than a Mutex's spin
@@ -149,8 +164,14 @@ type Ring struct {
 	head, tail  *uint64
 	headLow     *uint32 // low half of *head, for futexes
 	tailLow     *uint32
+	tailSeen    *uint64 // on the producers' line
+	headSeen    *uint32 // on the consumers' line
 	prodWaiting *uint32
 	consWaiting *uint32
+
+	// scratch is where GetFunc puts together a message that is not in one
+	// piece in the ring; only the holder of the consumers' lock uses it.
+	scratch []byte
 }
 
 // A Recovery says what a Ring handle found when it took a side over from a
@@ -222,6 +243,8 @@ func openRing(reg *Region, b []byte, capacity int) *Ring {
 		tail:        word64(b, ringTail),
 		headLow:     word32(b, ringHead+lowHalf),
 		tailLow:     word32(b, ringTail+lowHalf),
+		tailSeen:    word64(b, ringTailSeen),
+		headSeen:    word32(b, ringHeadSeen),
 		prodWaiting: word32(b, ringProdWaiting),
 		consWaiting: word32(b, ringConsWaiting),
 	}
@@ -257,7 +280,26 @@ func (r *Ring) Gets() uint32 { return uint32(atomic.LoadUint64(r.tail) >> 32) }
 // that has passed makes it put only if there is room at once. See the Ring
 // documentation for messages larger than the ring.
 func (r *Ring) Put(msg []byte, deadline time.Time) error {
-	_, err := r.PutBatch([][]byte{msg}, deadline)
+	return r.PutPair(msg, nil, deadline)
+}
+
+// PutPair is Put of the one message made of a followed by b, copied into
+// the ring without being joined first: a header and a payload, say.
+func (r *Ring) PutPair(a, b []byte, deadline time.Time) error {
+	locked, dead := r.prod.LockOrRecover(deadline)
+	if !locked {
+		return ErrTimeout
+	}
+	w := r.writer()
+	if dead != 0 || w.mid {
+		w.repair(dead)
+	}
+	err := w.put(a, b, deadline)
+	if err == nil && r.OnPut != nil {
+		r.OnPut(w.puts - 1)
+	}
+	w.publish()
+	r.prod.Unlock()
 	return err
 }
 
@@ -275,7 +317,7 @@ func (r *Ring) PutBatch(msgs [][]byte, deadline time.Time) (int, error) {
 		w.repair(dead)
 	}
 	for i, msg := range msgs {
-		if err := w.put(msg, deadline); err != nil {
+		if err := w.put(msg, nil, deadline); err != nil {
 			w.publish()
 			r.prod.Unlock()
 			return i, err
@@ -297,36 +339,46 @@ type writer struct {
 	head, puts uint32
 	published  uint32
 	mid        bool   // the last record written continues in the next
-	tail, gets uint32 // last tail seen
-	tailWord   uint32 // the low half of the tail word as last seen, flag included
+	tail, gets uint32 // tail as last seen, without posMid
+	tailWord   uint32 // the low half of the tail word as see last read it, flag included
 }
 
 // writer returns a writer starting at the published head; the caller holds
-// the producers' lock.
+// the producers' lock. It starts from the tail the producers last saw, on
+// their own cache line, and reads the consumers' line only if that shows
+// too little room.
 func (r *Ring) writer() writer {
 	w := writer{r: r}
 	w.head, w.puts = split(atomic.LoadUint64(r.head))
 	w.mid = w.head&posMid != 0
 	w.head &^= posMid
 	w.published = w.head
-	w.see()
+	w.tail, w.gets = split(atomic.LoadUint64(r.tailSeen))
 	return w
 }
 
-// see reads how far the consumers have got.
+// see reads how far the consumers have got, and keeps it for the next
+// producer.
 func (w *writer) see() {
-	w.tail, w.gets = split(atomic.LoadUint64(w.r.tail))
-	w.tailWord = w.tail
-	w.tail &^= posMid
+	tail, gets := split(atomic.LoadUint64(w.r.tail))
+	w.tailWord = tail
+	tail &^= posMid
+	if tail != w.tail || gets != w.gets {
+		w.tail, w.gets = tail, gets
+		atomic.StoreUint64(w.r.tailSeen, uint64(gets)<<32|uint64(tail))
+	}
 }
 
 // repair finishes what a producer that died holding the lock left: a
 // message it was in the middle of is withdrawn, as when a Put's deadline
 // passes, and consumers stop waiting for its rest.
 func (w *writer) repair(dead int) {
+	// The dead producer may have seen a later tail than it kept for us,
+	// and written up to it.
+	w.see()
 	lost := w.mid
 	if lost {
-		w.record(recAbort, nil)
+		w.record(recAbort, nil, nil)
 		w.mid = false
 		w.publish()
 	}
@@ -338,7 +390,13 @@ func (w *writer) repair(dead int) {
 }
 
 // free returns the room left, according to the last tail seen.
-func (w *writer) free() uint32 { return uint32(len(w.r.data)) - (w.head - w.tail) }
+func (w *writer) free() uint32 {
+	capacity := uint32(len(w.r.data))
+	if used := w.head - w.tail; used <= capacity {
+		return capacity - used
+	}
+	return 0 // not a tail this head was written against: see again
+}
 
 // fits reports whether need bytes fit, and, for the first record of a
 // message, whether a bounded ring has a place for one more message.
@@ -377,16 +435,33 @@ func (w *writer) room(need uint32, first bool, deadline time.Time) bool {
 	return true
 }
 
-func (w *writer) put(msg []byte, deadline time.Time) error {
+// put writes the message a followed by b.
+func (w *writer) put(a, b []byte, deadline time.Time) error {
 	capacity := uint32(len(w.r.data))
-	size := recordSize(len(msg))
+	n := len(a) + len(b)
+	size := recordSize(n)
 	if size <= uint64(capacity) {
-		if !w.room(uint32(size), true, deadline) {
+		// A record of up to half the ring is kept in one piece, so that a
+		// consumer can use it where it lies: if it would wrap, a pad
+		// record skips to the start first.
+		need, left := uint32(size), capacity-w.head&w.r.mask
+		padded := need <= capacity/2 && need > left
+		if padded {
+			need += left
+		}
+		if !w.room(need, true, deadline) {
 			return ErrTimeout
 		}
-		w.record(uint32(len(msg)), msg)
+		if padded {
+			w.pad(left)
+		}
+		w.record(uint32(n), a, b)
 		w.puts++
 		return nil
+	}
+	msg := a
+	if len(b) > 0 {
+		msg = append(a[:len(a):len(a)], b...)
 	}
 	// Too large for the ring: send it in chunks of at least half the
 	// capacity. Each chunk but the last leaves 4 bytes free, so that an
@@ -396,14 +471,14 @@ func (w *writer) put(msg []byte, deadline time.Time) error {
 	for {
 		size = recordSize(len(msg))
 		if size <= uint64(w.free()) {
-			w.record(uint32(len(msg)), msg)
+			w.record(uint32(len(msg)), msg, nil)
 			w.mid = false
 			w.puts++
 			return nil
 		}
 		if !w.room(uint32(min(size, uint64(capacity/2))), !sent, deadline) {
 			if sent {
-				w.record(recAbort, nil)
+				w.record(recAbort, nil, nil)
 				w.mid = false
 			}
 			return ErrTimeout
@@ -412,20 +487,41 @@ func (w *writer) put(msg []byte, deadline time.Time) error {
 			continue
 		}
 		n := (w.free() - 8) &^ 3
-		w.record(n|recMore, msg[:n])
+		w.record(n|recMore, msg[:n], nil)
 		w.mid = true
 		msg = msg[n:]
 		sent = true
 	}
 }
 
-// record writes a record with header hdr and payload p at the head.
-func (w *writer) record(hdr uint32, p []byte) {
+// record writes a record with header hdr and payload a then b at the head.
+func (w *writer) record(hdr uint32, a, b []byte) {
 	d := w.r.data
 	*(*uint32)(unsafe.Pointer(&d[w.head&w.r.mask])) = hdr
 	i := (w.head + 4) & w.r.mask
-	copy(d, p[copy(d[i:], p):])
-	w.head += uint32(recordSize(len(p)))
+	if len(a) > 0 {
+		i = w.copyAt(i, a)
+	}
+	if len(b) > 0 {
+		w.copyAt(i, b)
+	}
+	w.head += uint32(recordSize(len(a) + len(b)))
+}
+
+// copyAt copies p into the data area from i on, wrapping around its end,
+// and returns where it stopped.
+func (w *writer) copyAt(i uint32, p []byte) uint32 {
+	d := w.r.data
+	k := copy(d[i:], p)
+	copy(d, p[k:])
+	return (i + uint32(len(p))) & w.r.mask
+}
+
+// pad writes a pad record over the left bytes up to the end of the data
+// area, so that the next record starts at its beginning.
+func (w *writer) pad(left uint32) {
+	*(*uint32)(unsafe.Pointer(&w.r.data[w.head&w.r.mask])) = recPad
+	w.head += left
 }
 
 // publish makes the records written so far visible to consumers, and wakes
@@ -456,6 +552,25 @@ func (w *writer) publish() {
 // messages are in the ring and a dead process holds the consumers' side:
 // it takes the side over.
 func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
+	err := r.get(deadline, &dst, func(msg []byte) { dst = append(dst, msg...) })
+	return dst, err
+}
+
+// GetFunc takes the next message from the ring as Get does, and instead of
+// copying it out calls use with it: msg is the message where it lies in
+// the ring, or a copy if it is not in one piece there (a message larger
+// than half the ring may not be), and is valid only until use returns. use
+// runs with the consumers' lock held: it must be quick, must not keep msg,
+// and must not call this ring's methods. If the process dies in use, the
+// message stays in the ring for the next consumer.
+func (r *Ring) GetFunc(deadline time.Time, use func(msg []byte)) error {
+	return r.get(deadline, nil, use)
+}
+
+// get is Get with asm, the slice a message that is not in one piece is put
+// together in (nil: the handle's scratch, then handed to use), and use,
+// which receives a message that is.
+func (r *Ring) get(deadline time.Time, asm *[]byte, use func(msg []byte)) error {
 	locked, dead := r.cons.LockOrRecover(deadline)
 	if !locked && r.Len() > 0 {
 		// Messages it could not reach are there: it must not report the
@@ -465,7 +580,12 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 		locked, dead = r.cons.takeOverPromptly()
 	}
 	if !locked {
-		return dst, ErrTimeout
+		return ErrTimeout
+	}
+	useAsm := asm == nil // a message put together is handed to use too
+	if useAsm {
+		r.scratch = r.scratch[:0]
+		asm = &r.scratch
 	}
 	tail, gets := split(atomic.LoadUint64(r.tail))
 	// skip: a consumer died (or gave up discarding) in the middle of a
@@ -479,47 +599,68 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 			r.OnRecover(Recovery{Pid: dead, Lost: skip})
 		}
 	}
-	start := len(dst)
+	seen := atomic.LoadUint32(r.headSeen)
+	start := len(*asm)
 	mid := false // took the first part of the message being read
 	for {
-		hw := atomic.LoadUint32(r.headLow)
-		if hw&^posMid == tail {
-			wait := deadline // for the first record of a message; later ones are on their way
-			if mid {
-				wait = time.Time{}
-			}
-			arrived := func() bool { return atomic.LoadUint32(r.headLow) != hw }
-			if !expired(wait) && spin(ringSpin, arrived) {
+		if seen == tail {
+			hw := atomic.LoadUint32(r.headLow)
+			if hw&^posMid == tail {
+				wait := deadline // for the first record of a message; later ones are on their way
+				if mid {
+					wait = time.Time{}
+				}
+				arrived := func() bool { return atomic.LoadUint32(r.headLow) != hw }
+				if !expired(wait) && spin(ringSpin, arrived) {
+					continue
+				}
+				var stuck func() bool
+				if mid || skip {
+					stuck = r.rescuePut
+				} else {
+					fault("ring.get.wait")
+				}
+				if !await(r.headLow, r.consWaiting, hw, wait, stuck) {
+					*asm = (*asm)[:start]
+					r.cons.Unlock()
+					return ErrTimeout
+				}
 				continue
 			}
-			var stuck func() bool
-			if mid || skip {
-				stuck = r.rescuePut
-			} else {
-				fault("ring.get.wait")
-			}
-			if !await(r.headLow, r.consWaiting, hw, wait, stuck) {
-				r.cons.Unlock()
-				return dst[:start], ErrTimeout
-			}
-			continue
+			seen = hw &^ posMid
+			atomic.StoreUint32(r.headSeen, seen)
 		}
 		hdr := *(*uint32)(unsafe.Pointer(&r.data[tail&r.mask]))
+		if hdr == recPad {
+			tail = (tail | r.mask) + 1
+			continue
+		}
 		n := int(hdr & recLen)
+		i := int((tail + 4) & r.mask)
+		if hdr&(recMore|recAbort) == 0 && !mid && !skip && i+n <= len(r.data) {
+			// A whole message in one piece: use it where it lies, before
+			// the producers may write over it.
+			use(r.data[i : i+n])
+			r.took(tail+uint32(recordSize(n)), gets+1)
+			if r.OnGet != nil {
+				r.OnGet(gets)
+			}
+			r.cons.Unlock()
+			return nil
+		}
 		if hdr&recAbort != 0 {
 			n = 0
 		} else if !skip {
-			i := int((tail + 4) & r.mask)
 			end := min(i+n, len(r.data))
-			dst = append(dst, r.data[i:end]...)
-			dst = append(dst, r.data[:n-(end-i)]...)
+			*asm = append(*asm, r.data[i:end]...)
+			*asm = append(*asm, r.data[:n-(end-i)]...)
 		}
 		tail += uint32(recordSize(n))
 		more := hdr&(recMore|recAbort) == recMore
 		done := false
 		switch {
 		case hdr&recAbort != 0: // the producer withdrew the message
-			dst, mid, skip = dst[:start], false, false
+			*asm, mid, skip = (*asm)[:start], false, false
 		case more:
 			mid = !skip
 		default:
@@ -537,20 +678,36 @@ func (r *Ring) Get(dst []byte, deadline time.Time) ([]byte, error) {
 		if more {
 			pos |= posMid
 		}
-		atomic.StoreUint64(r.tail, uint64(gets)<<32|uint64(pos))
-		if atomic.LoadUint32(r.prodWaiting) != 0 {
-			futexWake(r.tailLow, 1)
-		}
+		r.took(pos, gets)
 		if done {
+			if useAsm {
+				use(r.scratch)
+				if cap(r.scratch) > maxScratch {
+					r.scratch = nil
+				}
+			}
 			if r.OnGet != nil {
 				r.OnGet(gets - 1)
 			}
 			r.cons.Unlock()
-			return dst, nil
+			return nil
 		}
 		if more {
 			fault("ring.get.partial")
 		}
+	}
+}
+
+// maxScratch is the largest scratch buffer a Ring handle keeps between
+// messages.
+const maxScratch = 1 << 20
+
+// took records that the consumers have got to pos (posMid included) and
+// have got gets messages, and wakes a producer sleeping for room.
+func (r *Ring) took(pos, gets uint32) {
+	atomic.StoreUint64(r.tail, uint64(gets)<<32|uint64(pos))
+	if atomic.LoadUint32(r.prodWaiting) != 0 {
+		futexWake(r.tailLow, 1)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // Layout of the cross-process ring tests: the ring at offObj, then a bitmap
@@ -281,5 +282,64 @@ func TestRingBigMessageWithdrawn(t *testing.T) {
 	}
 	if !errors.Is(second(OpenRing(r, 8)), ErrLayout) {
 		t.Errorf("OpenRing at the wrong offset did not fail with ErrLayout")
+	}
+}
+
+// TestRingGetFuncInPlace puts messages of every size from two parts, at
+// every position in the ring, and gets them with GetFunc: a message of up
+// to half the ring must come where it lies in the ring, never wrapped
+// around its end (a pad record skips to the start); a larger one may be a
+// copy; each must be the two parts joined.
+func TestRingGetFuncInPlace(t *testing.T) {
+	r := newRegion(t, 4096)
+	ring := must(InitRing(r, offObj, 256))
+	inRing := func(p []byte) bool {
+		if len(p) == 0 {
+			return true
+		}
+		lo := uintptr(unsafe.Pointer(&ring.data[0]))
+		at := uintptr(unsafe.Pointer(&p[0]))
+		return at >= lo && at+uintptr(len(p)) <= lo+uintptr(len(ring.data))
+	}
+	var pending [][]byte
+	drain := func(i int) {
+		for _, want := range pending {
+			err := ring.GetFunc(time.Now(), func(msg []byte) {
+				if !bytes.Equal(msg, want) {
+					t.Errorf("before message %d: GetFunc got %x; want %x", i, msg, want)
+				}
+				if small := recordSize(len(want)) <= uint64(ring.Cap()/2); small && !inRing(msg) {
+					t.Errorf("before message %d: GetFunc got a copy of %d bytes; want the bytes where they lie in the ring", i, len(want))
+				}
+			})
+			if err != nil {
+				t.Fatalf("before message %d: GetFunc = %v", i, err)
+			}
+		}
+		pending = pending[:0]
+	}
+	for i := range 2000 {
+		n := (i * 37) % 200
+		m := make([]byte, n)
+		for j := range m {
+			m[j] = byte(i + j)
+		}
+		if i%3 == 0 {
+			drain(i) // leave some in at other times, so that messages start all over the ring
+		}
+		cut := i % (n + 1)
+		err := ring.PutPair(m[:cut], m[cut:], time.Now())
+		if err == ErrTimeout && len(pending) > 0 {
+			drain(i)
+			err = ring.PutPair(m[:cut], m[cut:], time.Now())
+		}
+		if err != nil {
+			t.Fatalf("message %d: PutPair(%d+%d bytes) = %v", i, cut, n-cut, err)
+		}
+		pending = append(pending, m)
+	}
+	drain(2000)
+	if ring.Len() != 0 || ring.Puts() != 2000 || ring.Gets() != 2000 {
+		t.Errorf("Len, Puts, Gets = %d, %d, %d; want 0, 2000, 2000", ring.Len(), ring.Puts(), ring.Gets())
 	}
 }
