@@ -155,7 +155,7 @@ func (c *Condition) open() {
 // without releasing it, Acquire takes it over and prints one line naming
 // that process: what the lock guards is as that process left it.
 func (c *Condition) Acquire() {
-	if c.lock.reenter() {
+	if c.lock.m.Enter() {
 		return
 	}
 	perturb()

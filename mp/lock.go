@@ -5,9 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/forklore/forklore/internal/mptrace"
 	"github.com/forklore/forklore/mp/internal/shm"
@@ -185,9 +183,7 @@ func (l *Lock) decodeHandle(d *decoder) error {
 // Its zero value is not usable: make one with NewRLock.
 type RLock struct {
 	shared
-	m     *shm.Mutex
-	owner *uint32 // pid of the owning process, 0 when free
-	count *uint32 // how many times the owner acquired it
+	m *shm.Mutex // its state word holds the owner's pid and how many times it acquired
 
 	// robust makes every acquire take the lock over from a holder that
 	// died: the lock inside a Value or an Array, which has no other way to
@@ -196,12 +192,9 @@ type RLock struct {
 	kind   string
 }
 
-// rlock layout: the mutex, then owner and count on a line of their own.
-const (
-	rlockOwner = shm.MutexSize
-	rlockCount = shm.MutexSize + 4
-	rlockSize  = 2 * shm.MutexSize
-)
+// rlockSize is the size of an RLock's words: the mutex alone, which keeps
+// the owner and the levels it acquired in its state word.
+const rlockSize = shm.MutexSize
 
 // NewRLock returns an unlocked RLock.
 func NewRLock() *RLock {
@@ -223,9 +216,6 @@ func (l *RLock) open() {
 		kind, id := l.kind, l.id
 		l.m.OnDeadHolder = func(pid int, name string) { reportDeadHolder(kind, id, pid, name) }
 	}
-	b := l.region.Bytes()
-	l.owner = (*uint32)(unsafe.Pointer(&b[rlockOwner]))
-	l.count = (*uint32)(unsafe.Pointer(&b[rlockCount]))
 }
 
 // openRobust opens the lock inside a Value or an Array (kind), which takes
@@ -236,17 +226,9 @@ func (l *RLock) openRobust(kind string) {
 	l.m.Patience = shm.DefaultPatience
 }
 
-func (l *RLock) reenter() bool {
-	if atomic.LoadUint32(l.owner) == uint32(selfPid) {
-		atomic.AddUint32(l.count, 1)
-		return true
-	}
-	return false
-}
-
+// acquired records the holder's name for diagnostics and traces the event,
+// after a first acquire.
 func (l *RLock) acquired() {
-	atomic.StoreUint32(l.owner, uint32(selfPid))
-	atomic.StoreUint32(l.count, 1)
 	l.m.SetHolderName(self.name)
 	if traceFile != nil {
 		trace("acquire", "lock="+l.id)
@@ -289,7 +271,7 @@ func (l *RLock) lockUntraced(deadline time.Time, takeOver bool) (bool, int) {
 // does. Like Lock.Acquire, it reports a dead holder after a second.
 func (l *RLock) Acquire() {
 	perturb()
-	if !l.reenter() {
+	if !l.m.Enter() {
 		if !l.m.TryLock() {
 			l.lock(time.Time{}, noTimeout, false)
 		}
@@ -303,7 +285,7 @@ func (l *RLock) Acquire() {
 func (l *RLock) TryAcquire() bool {
 	defer runtime.KeepAlive(l)
 	perturb()
-	if l.reenter() {
+	if l.m.Enter() {
 		return true
 	}
 	if ok, _ := l.lock(past, 0, false); !ok {
@@ -318,7 +300,7 @@ func (l *RLock) TryAcquire() bool {
 func (l *RLock) AcquireTimeout(d time.Duration) bool {
 	defer runtime.KeepAlive(l)
 	perturb()
-	if l.reenter() {
+	if l.m.Enter() {
 		return true
 	}
 	if ok, _ := l.lock(deadlineAfter(d), max(d, 0), false); !ok {
@@ -338,41 +320,49 @@ func (l *RLock) Release() error {
 }
 
 func (l *RLock) release() error {
-	if atomic.LoadUint32(l.owner) != uint32(selfPid) {
-		return ErrNotOwner
-	}
-	if atomic.AddUint32(l.count, ^uint32(0)) > 0 {
-		return nil
-	}
-	if traceFile != nil {
+	if traceFile != nil && l.m.HeldHere() && l.m.Levels() == 1 {
+		// Before the unlock: once unlocked, another process's acquire may
+		// be written first, and the trace would show two holders.
 		trace("release", "lock="+l.id)
 	}
-	atomic.StoreUint32(l.owner, 0)
-	if l.m.Unlock() != nil {
-		return ErrReleasedTooManyTimes
+	if _, err := l.m.Leave(); err != nil {
+		return ErrNotOwner
 	}
 	return nil
 }
 
 // releaseAll releases every level this process holds and returns how many,
 // for Condition.Wait.
-func (l *RLock) releaseAll() (uint32, error) {
-	if atomic.LoadUint32(l.owner) != uint32(selfPid) {
+func (l *RLock) releaseAll() (int, error) {
+	if !l.m.HeldHere() {
 		return 0, ErrNotOwner
 	}
-	n := atomic.SwapUint32(l.count, 1)
+	n := l.m.Levels()
+	l.m.SetLevels(1)
 	return n, l.Release()
 }
 
 // restore reacquires the levels releaseAll released, taking the lock over
 // from a holder that died meanwhile; it returns that holder's pid, or 0.
-func (l *RLock) restore(n uint32) int {
+func (l *RLock) restore(n int) int {
 	perturb()
 	_, dead := l.lock(time.Time{}, noTimeout, true)
 	l.acquired()
-	atomic.StoreUint32(l.count, n)
+	l.m.SetLevels(n)
 	runtime.KeepAlive(l)
 	return dead
+}
+
+// held reports whether this process holds the lock, for the numbers of a
+// Value or an Array, which are then read and written as part of that hold.
+// Otherwise it acquires the lock and reports false: the caller releases it.
+func (l *RLock) held() bool {
+	if l.m.HeldHere() {
+		perturb()
+		return true
+	}
+	l.Acquire()
+	return false
 }
 
 // Lock is Acquire, for sync.Locker.
@@ -396,7 +386,7 @@ func (l *RLock) String() string {
 	if name == "" {
 		name = "pid " + strconv.Itoa(pid)
 	}
-	return "<RLock(" + name + ", " + strconv.Itoa(int(atomic.LoadUint32(l.count))) + ")>"
+	return "<RLock(" + name + ", " + strconv.Itoa(l.m.Levels()) + ")>"
 }
 
 func (l *RLock) mpKind() string { return "RLock" }
@@ -415,5 +405,5 @@ func (l *RLock) decodeHandle(d *decoder) error {
 // ownedHere reports whether this process holds the lock.
 func (l *RLock) ownedHere() bool {
 	defer runtime.KeepAlive(l)
-	return atomic.LoadUint32(l.owner) == uint32(selfPid)
+	return l.m.HeldHere()
 }

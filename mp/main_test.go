@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 		getAny, takesOnlyInB,
 		&fieldRunner{}, runnerByValue{}, &fdRunner{},
 		// sync_test.go
-		incrementLocked, incrementValue, holdLock, acquireAndExit, acquireForever,
+		incrementLocked, incrementUnderValueLock, incrementValue, holdLock, acquireAndExit, acquireForever,
 		waitEvent, setEventLater, releaseSem, waitCondition, fillArray,
 		// queue_test.go
 		produce, consume, getOne, putMany, doTasks,

@@ -26,6 +26,19 @@ func incrementLocked(v *mp.Value[int64], l *mp.Lock, n int) {
 	}
 }
 
+// incrementUnderValueLock is Python's `with v.get_lock(): v.value += 1`,
+// n times; inside, the lock is held once.
+func incrementUnderValueLock(v *mp.Value[int64], n int) {
+	for range n {
+		v.Lock()
+		v.Store(v.Load() + 1)
+		if s := v.GetLock().String(); !strings.HasSuffix(s, ", 1)>") {
+			panic("inside Lock, after Load and Store, the lock is " + s + "; want it held once")
+		}
+		v.Unlock()
+	}
+}
+
 func incrementValue(v *mp.Value[int64], n int) {
 	for range n {
 		v.Add(1)
@@ -151,37 +164,47 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 	}
 }
 
-func TestLockedIncrementsAreExact(t *testing.T) {
-	// 4 processes × 100k lock-protected increments of a shared Value.
-	const procs, n = 4, 100_000
-	v := mp.NewValue[int64](0)
-	l := mp.NewLock()
+// runTogether starts procs processes running target with args, then joins
+// them all.
+func runTogether(t *testing.T, procs int, target any, args ...any) {
+	t.Helper()
 	var ps []*mp.Process
 	for range procs {
-		p := mp.NewProcess(incrementLocked, v, l, n)
+		p := mp.NewProcess(target, args...)
 		start(t, p)
 		ps = append(ps, p)
 	}
 	for _, p := range ps {
 		joinWithin(t, p)
 	}
+}
+
+func TestLockedIncrementsAreExact(t *testing.T) {
+	// 4 processes × 100k lock-protected increments of a shared Value.
+	const procs, n = 4, 100_000
+	v := mp.NewValue[int64](0)
+	runTogether(t, procs, incrementLocked, v, mp.NewLock(), n)
 	if got := v.Load(); got != procs*n {
 		t.Errorf("total = %d; want %d", got, procs*n)
+	}
+}
+
+func TestIncrementsUnderAValuesOwnLockAreExact(t *testing.T) {
+	const procs, n = 3, 50_000
+	v := mp.NewValue[int64](0)
+	runTogether(t, procs, incrementUnderValueLock, v, n)
+	if got := v.Load(); got != procs*n {
+		t.Errorf("total = %d; want %d", got, procs*n)
+	}
+	if s := v.GetLock().String(); s != "<RLock(None, 0)>" {
+		t.Errorf("the Value's lock after every process released it: %s; want <RLock(None, 0)>", s)
 	}
 }
 
 func TestValueAddIsAtomic(t *testing.T) {
 	const procs, n = 3, 20_000
 	v := mp.NewValue[int64](5)
-	var ps []*mp.Process
-	for range procs {
-		p := mp.NewProcess(incrementValue, v, n)
-		start(t, p)
-		ps = append(ps, p)
-	}
-	for _, p := range ps {
-		joinWithin(t, p)
-	}
+	runTogether(t, procs, incrementValue, v, n)
 	if got := v.Load(); got != 5+procs*n {
 		t.Errorf("total = %d; want %d", got, 5+procs*n)
 	}

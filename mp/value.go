@@ -2,6 +2,7 @@ package mp
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 )
 
@@ -21,7 +22,8 @@ const valueData = rlockSize
 // multiprocessing.Value: every process that has the Value sees the same
 // number. Load and Store each take the lock, as Python's .value does, but a
 // read followed by a write is not atomic: hold the lock around both, or use
-// Add.
+// Add. While this process holds the lock (between Lock and Unlock), Load
+// and Store read and write the number at once, as part of that hold.
 //
 // A process that dies holding the lock (terminated between Lock and Unlock)
 // does not stop the others: the next process to need the lock takes it over
@@ -55,27 +57,36 @@ func (v *Value[T]) open() {
 
 // Load returns the number.
 func (v *Value[T]) Load() T {
-	v.lock.Acquire()
+	held := v.lock.held()
 	x := *v.p
-	v.lock.Release()
+	v.done(held)
 	return x
 }
 
 // Store sets the number.
 func (v *Value[T]) Store(x T) {
-	v.lock.Acquire()
+	held := v.lock.held()
 	*v.p = x
-	v.lock.Release()
+	v.done(held)
 }
 
 // Add adds delta under the lock and returns the new number: Python's
 // `with v.get_lock(): v.value += delta`.
 func (v *Value[T]) Add(delta T) T {
-	v.lock.Acquire()
+	held := v.lock.held()
 	*v.p += delta
 	x := *v.p
-	v.lock.Release()
+	v.done(held)
 	return x
+}
+
+// done ends an access to the number: it releases the lock that held took,
+// if it took it.
+func (v *Value[T]) done(held bool) {
+	if !held {
+		v.lock.Release()
+	}
+	runtime.KeepAlive(v)
 }
 
 // Lock acquires the Value's lock (an RLock, so Load and Store may be
@@ -105,8 +116,9 @@ func (v *Value[T]) decodeHandle(d *decoder) error {
 
 // Array is a fixed-length array of numbers in shared memory, guarded by a
 // lock, like Python's multiprocessing.Array. Get and Set each take the lock;
-// hold it (Lock, Unlock) around a read followed by a write. Like a Value's,
-// its lock is taken over from a process that dies holding it.
+// hold it (Lock, Unlock) around a read followed by a write, and while this
+// process holds it they do not take it again. Like a Value's, its lock is
+// taken over from a process that dies holding it.
 //
 // Its zero value is not usable: make one with NewArray.
 type Array[T Number] struct {
@@ -138,25 +150,33 @@ func (a *Array[T]) Len() int { return len(a.s) }
 
 // Get returns element i; it panics if i is out of range, as a slice does.
 func (a *Array[T]) Get(i int) T {
-	a.lock.Acquire()
-	x := a.s[i]
-	a.lock.Release()
-	return x
+	held := a.lock.held()
+	defer a.done(held)
+	return a.s[i]
 }
 
-// Set sets element i.
+// Set sets element i; it panics if i is out of range.
 func (a *Array[T]) Set(i int, x T) {
-	a.lock.Acquire()
+	held := a.lock.held()
+	defer a.done(held)
 	a.s[i] = x
-	a.lock.Release()
 }
 
 // Snapshot returns a copy of the whole array, read under the lock.
 func (a *Array[T]) Snapshot() []T {
-	a.lock.Acquire()
+	held := a.lock.held()
 	s := append([]T(nil), a.s...)
-	a.lock.Release()
+	a.done(held)
 	return s
+}
+
+// done ends an access to the numbers: it releases the lock that held took,
+// if it took it.
+func (a *Array[T]) done(held bool) {
+	if !held {
+		a.lock.Release()
+	}
+	runtime.KeepAlive(a)
 }
 
 // Lock acquires the array's lock (an RLock).

@@ -16,3 +16,7 @@ var ErrTimeout = errors.New("shm: deadline passed")
 // valid place in the region, or when the bytes there were not initialised as
 // the requested primitive.
 var ErrLayout = errors.New("shm: bad layout")
+
+// ErrNotHolder is returned by Mutex.Leave in a process that does not hold
+// the mutex.
+var ErrNotHolder = errors.New("shm: this process does not hold the lock")

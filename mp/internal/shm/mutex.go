@@ -16,26 +16,39 @@ const MaxHolderName = 47
 
 // Mutex layout, in bytes from its offset:
 //
-//	0   state: 0 when unlocked, else the holder's pid | mutexWaiters
+//	0   state: 0 when unlocked, else the holder's pid | depth | mutexWaiters
 //	4   name sequence: odd while the holder name is being rewritten
 //	8   pid of the process that wrote the holder name
+//	12  levels of a reentrant hold beyond what depth counts (see Enter)
 //	16  holder name: 48 bytes, the length then up to 47 bytes, as 6 words
 //
-// Linux pids stay below 1<<22, so a pid never reaches the waiters bit.
-// Keeping the holder's pid in the lock word makes it exact (it is never stale
-// or missing while the lock is held) and costs nothing on the fast path: one
-// compare-and-swap to lock, one swap to unlock.
+// Linux pids stay below 1<<22 (PID_MAX_LIMIT), so a pid never reaches the
+// depth bits: the levels a reentrant holder has entered beyond its first,
+// up to mutexDepthMax, and the 12 bytes beyond that. Keeping the holder's
+// pid and depth in the lock word makes them exact (never stale or missing
+// while the lock is held) and costs nothing on the fast path: one
+// compare-and-swap to lock, one to enter again or leave, one swap to
+// unlock.
 const (
+	mutexPid       = 1<<22 - 1
+	mutexDepthOne  = 1 << 22
+	mutexDepthMax  = 1<<9 - 1
+	mutexDepth     = mutexDepthMax * mutexDepthOne
 	mutexWaiters   = 1 << 31 // set when some process may sleep on the state word
 	mutexNameSeq   = 4
 	mutexNameOwner = 8
+	mutexExtra     = 12
 	mutexName      = 16
 	mutexNameWords = 6
 )
 
 // mutexSpin is how many times a contended Lock looks at the lock word before
-// it goes to sleep.
-const mutexSpin = 200
+// it goes to sleep, and mutexGap how long it pauses between two looks (see
+// spin).
+const (
+	mutexSpin = 200
+	mutexGap  = 0
+)
 
 // A Mutex is a mutual exclusion lock shared by every process that maps its
 // region, as Python's multiprocessing.Lock: any process or goroutine may
@@ -69,9 +82,11 @@ type Mutex struct {
 	OnDeadHolder func(pid int, name string)
 
 	state    *uint32
+	extra    *uint32 // levels beyond the depth bits
 	b        []byte
 	region   *Region // to tell a dead holder from a new process with its pid
 	lastName atomic.Pointer[encodedName]
+	nameSeen atomic.Uint32 // the name sequence when this handle last found its name written, or 0
 
 	// The holder this handle last saw, and since when (monotonic
 	// nanoseconds): what Patience is measured against.
@@ -93,7 +108,11 @@ func OpenMutex(r *Region, off int) (*Mutex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Mutex{state: word32(b, 0), b: b, region: r}, nil
+	return newMutex(r, b), nil
+}
+
+func newMutex(r *Region, b []byte) *Mutex {
+	return &Mutex{state: word32(b, 0), extra: word32(b, mutexExtra), b: b, region: r}
 }
 
 // Lock locks m, waiting for as long as it takes.
@@ -162,7 +181,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 		}
 		return false, 0
 	}
-	if spin(mutexSpin, func() bool { return atomic.LoadUint32(m.state) == 0 && m.TryLock() }) {
+	if spin(mutexSpin, mutexGap, func() bool { return atomic.LoadUint32(m.state) == 0 && m.TryLock() }) {
 		return true, 0
 	}
 	reported := false
@@ -191,7 +210,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 				if ok, dead := m.takeOverIfDead(v); ok {
 					return true, dead
 				}
-			} else if pid := v &^ mutexWaiters; m.overdue(pid) && deadUser(int(pid), m.region) {
+			} else if pid := v & mutexPid; m.overdue(pid) && deadUser(int(pid), m.region) {
 				m.OnDeadHolder(int(pid), m.holderName(pid))
 				reported = true
 				continue
@@ -211,7 +230,7 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 // takeOverIfDead takes m over if its state is still v and the holder in v
 // has been seen for Patience and is dead.
 func (m *Mutex) takeOverIfDead(v uint32) (bool, int) {
-	if !m.overdue(v &^ mutexWaiters) {
+	if !m.overdue(v & mutexPid) {
 		return false, 0
 	}
 	return m.takeOver(v)
@@ -241,7 +260,7 @@ const promptEvery = 10 * time.Millisecond
 // takeOver takes m over if its state is still v and the holder in v is
 // dead.
 func (m *Mutex) takeOver(v uint32) (bool, int) {
-	pid := v &^ mutexWaiters
+	pid := v & mutexPid
 	if !deadUser(int(pid), m.region) {
 		return false, 0
 	}
@@ -249,6 +268,7 @@ func (m *Mutex) takeOver(v uint32) (bool, int) {
 	if !atomic.CompareAndSwapUint32(m.state, v, selfPid|mutexWaiters) {
 		return false, 0 // it changed: someone else took over, or it was unlocked
 	}
+	atomic.StoreUint32(m.extra, 0) // the dead holder's levels are not ours
 	m.suspectPid.Store(0)
 	return true, int(pid)
 }
@@ -275,9 +295,13 @@ func (m *Mutex) nextCheck() time.Time {
 	return epoch.Add(time.Duration(m.suspectSince.Load()) + m.Patience)
 }
 
-// Unlock unlocks m and wakes one waiter if there is any. It returns
+// Unlock unlocks m, whatever process holds it and however many levels
+// (see Enter), and wakes one waiter if there is any. It returns
 // ErrReleasedTooManyTimes if m is not locked.
 func (m *Mutex) Unlock() error {
+	if atomic.LoadUint32(m.extra) != 0 {
+		atomic.StoreUint32(m.extra, 0) // the levels go with the hold
+	}
 	v := atomic.SwapUint32(m.state, 0)
 	if v == 0 {
 		return ErrReleasedTooManyTimes
@@ -286,6 +310,83 @@ func (m *Mutex) Unlock() error {
 		futexWake(m.state, 1)
 	}
 	return nil
+}
+
+// HeldHere reports whether this process holds m.
+func (m *Mutex) HeldHere() bool { return atomic.LoadUint32(m.state)&mutexPid == selfPid }
+
+// Enter counts one more level of this process's hold on m, as a reentrant
+// lock's acquire by its holder does, and reports whether this process
+// holds m (if it does not, Enter does nothing). Each Lock and each Enter
+// is undone by one Leave. The levels of a hold are the process's, shared by
+// its goroutines.
+func (m *Mutex) Enter() bool {
+	for {
+		v := atomic.LoadUint32(m.state)
+		if v&mutexPid != selfPid {
+			return false
+		}
+		if v&mutexDepth == mutexDepth {
+			atomic.AddUint32(m.extra, 1)
+			return true
+		}
+		if atomic.CompareAndSwapUint32(m.state, v, v+mutexDepthOne) {
+			return true
+		}
+	}
+}
+
+// Leave undoes one level of this process's hold on m (a Lock or an Enter),
+// and unlocks m, waking a waiter, when it undoes the last; it reports
+// whether it did. It returns ErrNotHolder if this process does not hold m.
+func (m *Mutex) Leave() (unlocked bool, err error) {
+	for {
+		v := atomic.LoadUint32(m.state)
+		if v&mutexPid != selfPid {
+			return false, ErrNotHolder
+		}
+		if x := atomic.LoadUint32(m.extra); x > 0 {
+			if atomic.CompareAndSwapUint32(m.extra, x, x-1) {
+				return false, nil
+			}
+			continue
+		}
+		next := uint32(0)
+		if v&mutexDepth != 0 {
+			next = v - mutexDepthOne
+		}
+		if atomic.CompareAndSwapUint32(m.state, v, next) {
+			if next == 0 && v&mutexWaiters != 0 {
+				futexWake(m.state, 1)
+			}
+			return next == 0, nil
+		}
+	}
+}
+
+// Levels returns the levels of m's hold, whichever process holds it: 1
+// after Lock, one more for each Enter, one fewer for each Leave; 0 if m is
+// free.
+func (m *Mutex) Levels() int {
+	v := atomic.LoadUint32(m.state)
+	if v == 0 {
+		return 0
+	}
+	return 1 + int(v&mutexDepth/mutexDepthOne) + int(atomic.LoadUint32(m.extra))
+}
+
+// SetLevels sets the levels of this process's hold on m, which it must
+// hold, to n >= 1: for a condition variable that gives a reentrant lock
+// up whole while it waits, then takes it back.
+func (m *Mutex) SetLevels(n int) {
+	depth := uint32(min(n-1, mutexDepthMax))
+	atomic.StoreUint32(m.extra, uint32(n-1)-depth)
+	for {
+		v := atomic.LoadUint32(m.state)
+		if v&mutexPid != selfPid || atomic.CompareAndSwapUint32(m.state, v, v&^mutexDepth|depth*mutexDepthOne) {
+			return
+		}
+	}
 }
 
 // Holder reports the pid of the process holding m and its holder name, and
@@ -297,7 +398,7 @@ func (m *Mutex) Holder() (pid int, name string, held bool) {
 	if v == 0 {
 		return 0, "", false
 	}
-	p := v &^ mutexWaiters
+	p := v & mutexPid
 	return int(p), m.holderName(p), true
 }
 
@@ -306,16 +407,22 @@ func (m *Mutex) Holder() (pid int, name string, held bool) {
 // only while this process holds m. Setting the name this process already
 // set costs a few loads and no writes.
 func (m *Mutex) SetHolderName(name string) {
-	// Encoding the name is most of the cost, and a process sets the same
-	// name again and again: keep the last encoding.
+	// A process sets the same name again and again: if nobody has written
+	// a name since this handle found its own there, it still is.
+	seq := word32(m.b, mutexNameSeq)
 	c := m.lastName.Load()
-	if c == nil || c.name != name {
+	if c != nil && c.name == name {
+		if s := atomic.LoadUint32(seq); s != 0 && s == m.nameSeen.Load() {
+			return
+		}
+	} else {
+		// Encoding the name is most of the rest: keep the last encoding.
 		c = &encodedName{name: name, words: encodeName(name)}
 		m.lastName.Store(c)
 	}
 	want := c.words
-	seq := word32(m.b, mutexNameSeq)
-	if atomic.LoadUint32(word32(m.b, mutexNameOwner)) == selfPid && m.nameWords() == want {
+	if s := atomic.LoadUint32(seq); s&1 == 0 && atomic.LoadUint32(word32(m.b, mutexNameOwner)) == selfPid && m.nameWords() == want && atomic.LoadUint32(seq) == s {
+		m.nameSeen.Store(s)
 		return
 	}
 	atomic.AddUint32(seq, 1) // odd: being rewritten
@@ -323,7 +430,7 @@ func (m *Mutex) SetHolderName(name string) {
 	for i, w := range want {
 		atomic.StoreUint64(word64(m.b, mutexName+8*i), w)
 	}
-	atomic.AddUint32(seq, 1)
+	m.nameSeen.Store(atomic.AddUint32(seq, 1))
 }
 
 // holderName returns the holder name written by process pid, or "".

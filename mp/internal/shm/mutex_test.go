@@ -29,6 +29,29 @@ func init() {
 		must(OpenSeq(r, offObj2)).Bump()
 		return nil
 	}
+	// mutexEnterTry: the mutex at offObj is held by the parent, args[0]
+	// levels deep; Enter and TryLock must both fail here.
+	childRoles["mutexEnterTry"] = func(r *Region, args []int) error {
+		m := must(OpenMutex(r, offObj))
+		if m.Enter() || m.TryLock() || m.HeldHere() || m.Levels() != args[0] {
+			return fmt.Errorf("Enter, TryLock, HeldHere, Levels = %v, %v, %v, %d in a process that does not hold it; want false, false, false, %d",
+				m.Enter(), m.TryLock(), m.HeldHere(), m.Levels(), args[0])
+		}
+		if _, err := m.Leave(); err != ErrNotHolder {
+			return fmt.Errorf("Leave in a process that does not hold it = %v; want ErrNotHolder", err)
+		}
+		return nil
+	}
+	// mutexEnterDie: lock, enter args[0] more levels, say so, exit holding it.
+	childRoles["mutexEnterDie"] = func(r *Region, args []int) error {
+		m := must(OpenMutex(r, offObj))
+		m.Lock()
+		for range args[0] {
+			m.Enter()
+		}
+		must(OpenSeq(r, offReady)).Bump()
+		return nil
+	}
 	// mutexHold: lock as "Process-3", say so through the ready Seq, then
 	// with args[0] == 0 wait for the gate and unlock; with args[0] == 1 exit
 	// without unlocking; with args[0] == 2 sleep until killed.
@@ -286,3 +309,84 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestMutexLevels checks a reentrant hold: levels counted past what the
+// state word's depth bits hold, by goroutines at once, kept from other
+// processes, given back one by one, set whole, and not inherited by whoever
+// takes the mutex over from a holder that died.
+func TestMutexLevels(t *testing.T) {
+	r := newRegion(t, 4096)
+	m := must(OpenMutex(r, offObj))
+	if m.Enter() || m.Levels() != 0 {
+		t.Fatalf("Enter, Levels on a free mutex = true or %d; want false, 0", m.Levels())
+	}
+	m.Lock()
+	const deep = 600 // past mutexDepthMax
+	for range deep - 1 {
+		if !m.Enter() {
+			t.Fatal("Enter by the holder = false")
+		}
+	}
+	if got := m.Levels(); got != deep {
+		t.Fatalf("Levels after Lock and %d Enters = %d; want %d", deep-1, got, deep)
+	}
+	startChild(t, r, "mutexEnterTry", deep).wait(t)
+
+	// Goroutines enter and leave around the depth bits' limit at once.
+	m.SetLevels(mutexDepthMax - 3)
+	done := make(chan struct{})
+	for range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			h := must(OpenMutex(r, offObj)) // the hold is the process's, whatever the handle
+			for range 5000 {
+				if !h.Enter() {
+					t.Error("Enter in the holding process = false")
+					return
+				}
+				if unlocked, err := h.Leave(); unlocked || err != nil {
+					t.Errorf("Leave of an entered level = %v, %v; want false, nil", unlocked, err)
+					return
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	if got := m.Levels(); got != mutexDepthMax-3 {
+		t.Fatalf("Levels after goroutines entered and left = %d; want %d", got, mutexDepthMax-3)
+	}
+	m.SetLevels(deep)
+	for i := range deep {
+		unlocked, err := m.Leave()
+		if err != nil || unlocked != (i == deep-1) {
+			t.Fatalf("Leave %d of %d = %v, %v; want %v, nil", i+1, deep, unlocked, err, i == deep-1)
+		}
+	}
+	if _, _, held := m.Holder(); held {
+		t.Error("held after every level was left")
+	}
+	if _, err := m.Leave(); err != ErrNotHolder {
+		t.Errorf("Leave of a free mutex = %v; want ErrNotHolder", err)
+	}
+
+	// A holder dies deep in: the next holder starts at one level.
+	startChild(t, r, "mutexEnterDie", deep).wait(t)
+	m.Patience = time.Millisecond
+	for {
+		locked, dead := m.LockOrRecover(time.Now().Add(10 * time.Millisecond))
+		if locked {
+			if dead == 0 {
+				t.Fatal("LockOrRecover took a dead holder's mutex without saying so")
+			}
+			break
+		}
+	}
+	if got := m.Levels(); got != 1 {
+		t.Errorf("Levels after taking over from a holder %d levels deep = %d; want 1", deep, got)
+	}
+	if unlocked, err := m.Leave(); !unlocked || err != nil {
+		t.Errorf("Leave after the takeover = %v, %v; want true, nil", unlocked, err)
+	}
+}

@@ -76,9 +76,11 @@ const (
 	MaxRingCapacity = 1 << 28
 
 	// ringSpin is how many times a Ring operation looks at the other
-	// side's position before it sleeps. It is larger than a Mutex's spin
-	// because the other side's turn is longer than a critical section.
+	// side's position before it sleeps, and ringGap how long it pauses
+	// between two looks (see spin). It waits longer than a Mutex because
+	// the other side's turn is longer than a critical section.
 	ringSpin = 2000
+	ringGap  = 0
 )
 
 // past is a deadline that has passed: "do not wait".
@@ -237,8 +239,8 @@ func openRing(reg *Region, b []byte, capacity int) *Ring {
 		data:        b[ringHeader : ringHeader+capacity],
 		mask:        uint32(capacity - 1),
 		maxMsgs:     atomic.LoadUint32(word32(b, ringMaxMsgs)),
-		prod:        &Mutex{state: word32(b, ringProd), b: b[ringProd : ringProd+MutexSize], region: reg},
-		cons:        &Mutex{state: word32(b, ringCons), b: b[ringCons : ringCons+MutexSize], region: reg},
+		prod:        newMutex(reg, b[ringProd:ringProd+MutexSize]),
+		cons:        newMutex(reg, b[ringCons:ringCons+MutexSize]),
 		head:        word64(b, ringHead),
 		tail:        word64(b, ringTail),
 		headLow:     word32(b, ringHead+lowHalf),
@@ -421,7 +423,7 @@ func (w *writer) room(need uint32, first bool, deadline time.Time) bool {
 		// message is taken out of a full ring makes both sides miss the
 		// cache on every message.
 		want := max(need, uint32(len(w.r.data)/2))
-		spin(ringSpin, func() bool {
+		spin(ringSpin, ringGap, func() bool {
 			w.see()
 			return w.fits(want, first) && (!first || w.r.maxMsgs == 0 || w.puts-w.gets <= w.r.maxMsgs/2)
 		})
@@ -611,7 +613,7 @@ func (r *Ring) get(deadline time.Time, asm *[]byte, use func(msg []byte)) error 
 					wait = time.Time{}
 				}
 				arrived := func() bool { return atomic.LoadUint32(r.headLow) != hw }
-				if !expired(wait) && spin(ringSpin, arrived) {
+				if !expired(wait) && spin(ringSpin, ringGap, arrived) {
 					continue
 				}
 				var stuck func() bool

@@ -113,7 +113,7 @@ func (s *Sem) AcquireDeadline(deadline time.Time) bool {
 	if expired(deadline) {
 		return false
 	}
-	if spin(semSpin, s.TryAcquire) {
+	if spin(semSpin, 0, s.TryAcquire) {
 		return true
 	}
 	for {

@@ -144,7 +144,7 @@ func lostWake(waker *uint32, report func(pid int)) {
 	if pid == 0 || report == nil {
 		return
 	}
-	if spin(lostWakeSpin, func() bool { return atomic.LoadUint32(waker) != pid }) {
+	if spin(lostWakeSpin, 0, func() bool { return atomic.LoadUint32(waker) != pid }) {
 		return
 	}
 	giveUp := time.Now().Add(DefaultPatience)
@@ -180,7 +180,7 @@ func (s *Seq) WaitChange(old uint32, deadline time.Time) bool {
 	if expired(deadline) {
 		return false
 	}
-	if spin(seqSpin, changed) {
+	if spin(seqSpin, 0, changed) {
 		return true
 	}
 	// Count ourselves before the futex compares the word; a changer writes
