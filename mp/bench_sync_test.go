@@ -44,3 +44,15 @@ func BenchmarkPipeKiB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValueLockedIncrement is Python's `with v.get_lock(): v.value
+// += 1` in one process: what each step of cmd/mpbench's contended row costs
+// without contention.
+func BenchmarkValueLockedIncrement(b *testing.B) {
+	v := mp.NewValue[int64](0)
+	for b.Loop() {
+		v.Lock()
+		v.Store(v.Load() + 1)
+		v.Unlock()
+	}
+}

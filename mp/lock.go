@@ -227,9 +227,14 @@ func (l *RLock) openRobust(kind string) {
 }
 
 // acquired records the holder's name for diagnostics and traces the event,
-// after a first acquire.
+// after a first acquire. A robust lock records no name: its diagnostics
+// name a dead holder from what this process knows (processName), and it is
+// the lock of a Value or an Array, where the name would cost every
+// increment.
 func (l *RLock) acquired() {
-	l.m.SetHolderName(self.name)
+	if !l.robust {
+		l.m.SetHolderName(self.name)
+	}
 	if traceFile != nil {
 		trace("acquire", "lock="+l.id)
 	}
@@ -270,11 +275,23 @@ func (l *RLock) lockUntraced(deadline time.Time, takeOver bool) (bool, int) {
 // Acquire blocks until this process holds the lock, at once if it already
 // does. Like Lock.Acquire, it reports a dead holder after a second.
 func (l *RLock) Acquire() {
+	// The lock of a Value or an Array, free, with the hooks off: one
+	// compare-and-swap, and nothing to record (see acquired).
+	if l.robust && !perturbOn && traceFile == nil && l.m.TryLock() {
+		runtime.KeepAlive(l)
+		return
+	}
+	l.acquire()
+}
+
+func (l *RLock) acquire() {
 	perturb()
-	if !l.m.Enter() {
-		if !l.m.TryLock() {
-			l.lock(time.Time{}, noTimeout, false)
-		}
+	switch {
+	case l.m.TryLock():
+		l.acquired()
+	case l.m.Enter():
+	default:
+		l.lock(time.Time{}, noTimeout, false)
 		l.acquired()
 	}
 	runtime.KeepAlive(l)
@@ -313,6 +330,14 @@ func (l *RLock) AcquireTimeout(d time.Duration) bool {
 // Release undoes one Acquire. In a process that does not hold the lock it
 // returns ErrNotOwner.
 func (l *RLock) Release() error {
+	if l.robust && !perturbOn && traceFile == nil {
+		_, err := l.m.Leave()
+		runtime.KeepAlive(l)
+		if err != nil {
+			return ErrNotOwner
+		}
+		return nil
+	}
 	perturb()
 	err := l.release()
 	runtime.KeepAlive(l)
@@ -382,6 +407,9 @@ func (l *RLock) String() string {
 	pid, name, held := l.m.Holder()
 	if !held {
 		return "<RLock(None, 0)>"
+	}
+	if name == "" {
+		name = processName(pid) // a robust lock records no name
 	}
 	if name == "" {
 		name = "pid " + strconv.Itoa(pid)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"unsafe"
+
+	"github.com/forklore/forklore/mp/internal/shm"
 )
 
 // Number is the element type of a Value or an Array: a fixed-size number,
@@ -14,9 +16,14 @@ type Number interface {
 		~float32 | ~float64
 }
 
-// valueData is where the numbers start in a Value's or Array's region,
-// after the RLock that guards them.
-const valueData = rlockSize
+// valueData is where the numbers start in an Array's region, after the
+// RLock that guards them; valueNumber is where a Value's number is: in its
+// lock's own cache line (see shm.MutexFree: the lock of a Value records no
+// holder name), so that a process taking the lock gets the number with it.
+const (
+	valueData   = rlockSize
+	valueNumber = shm.MutexFree
+)
 
 // Value is a number in shared memory, guarded by a lock, like Python's
 // multiprocessing.Value: every process that has the Value sees the same
@@ -43,7 +50,7 @@ type Value[T Number] struct {
 // NewValue returns a shared number holding x.
 func NewValue[T Number](x T) *Value[T] {
 	v := &Value[T]{}
-	v.lock.shared = newShared("value", valueData+int(unsafe.Sizeof(x)))
+	v.lock.shared = newShared("value", rlockSize)
 	v.open()
 	*v.p = x
 	return v
@@ -52,11 +59,16 @@ func NewValue[T Number](x T) *Value[T] {
 func (v *Value[T]) open() {
 	v.lock.openRobust("Value")
 	releaseWith(v, v.lock.region)
-	v.p = (*T)(unsafe.Pointer(&v.lock.region.Bytes()[valueData]))
+	v.p = (*T)(unsafe.Pointer(&v.lock.region.Bytes()[valueNumber]))
 }
 
 // Load returns the number.
 func (v *Value[T]) Load() T {
+	if v.lock.m.HeldHere() && !perturbOn {
+		x := *v.p
+		runtime.KeepAlive(v)
+		return x
+	}
 	held := v.lock.held()
 	x := *v.p
 	v.done(held)
@@ -65,6 +77,11 @@ func (v *Value[T]) Load() T {
 
 // Store sets the number.
 func (v *Value[T]) Store(x T) {
+	if v.lock.m.HeldHere() && !perturbOn {
+		*v.p = x
+		runtime.KeepAlive(v)
+		return
+	}
 	held := v.lock.held()
 	*v.p = x
 	v.done(held)

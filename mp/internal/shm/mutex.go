@@ -14,6 +14,13 @@ const MutexSize = 64
 // cut to this many bytes.
 const MaxHolderName = 47
 
+// MutexFree is where the bytes a Mutex keeps for holder names begin. A
+// Mutex on which SetHolderName and LockAs are never called leaves the bytes
+// from MutexFree to MutexSize alone: a structure built on it may keep a few
+// words of its own there, on the lock's own cache line, which a process
+// that takes the lock then gets with it.
+const MutexFree = mutexName
+
 // Mutex layout, in bytes from its offset:
 //
 //	0   state: 0 when unlocked, else the holder's pid | depth | mutexWaiters
@@ -340,16 +347,25 @@ func (m *Mutex) Enter() bool {
 // and unlocks m, waking a waiter, when it undoes the last; it reports
 // whether it did. It returns ErrNotHolder if this process does not hold m.
 func (m *Mutex) Leave() (unlocked bool, err error) {
+	if atomic.CompareAndSwapUint32(m.state, selfPid, 0) {
+		return true, nil // one level, nobody waiting
+	}
+	return m.leaveSlow()
+}
+
+func (m *Mutex) leaveSlow() (unlocked bool, err error) {
 	for {
 		v := atomic.LoadUint32(m.state)
 		if v&mutexPid != selfPid {
 			return false, ErrNotHolder
 		}
-		if x := atomic.LoadUint32(m.extra); x > 0 {
-			if atomic.CompareAndSwapUint32(m.extra, x, x-1) {
-				return false, nil
+		if v&mutexDepth == mutexDepth { // levels past the bits go first
+			if x := atomic.LoadUint32(m.extra); x > 0 {
+				if atomic.CompareAndSwapUint32(m.extra, x, x-1) {
+					return false, nil
+				}
+				continue
 			}
-			continue
 		}
 		next := uint32(0)
 		if v&mutexDepth != 0 {
