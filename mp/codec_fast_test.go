@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
@@ -109,5 +110,61 @@ func fastAgree[T any](t *testing.T, data []byte) {
 	}
 	if ferr == nil && (!cmp.Equal(fast, slow) || isNil(fast) != isNil(slow)) {
 		t.Fatalf("decoding %x into %T: fast path %#v, the codec %#v", data, fast, fast, slow)
+	}
+}
+
+// TestQueueHandleKeepsItsFastPath checks that a Queue passed to another
+// process (encoded and decoded as a handle, as for NewProcess) takes the
+// fast path there too, not only where it was made.
+func TestQueueHandleKeepsItsFastPath(t *testing.T) {
+	q := NewQueue[[]byte](0)
+	var files []int
+	e := encoder{files: &files}
+	if err := e.encodeValue(reflect.ValueOf(q)); err != nil {
+		t.Fatal(err)
+	}
+	d := decoder{buf: e.buf, files: files}
+	var got *Queue[[]byte]
+	if err := d.decodeValue(reflect.ValueOf(&got).Elem()); err != nil {
+		t.Fatal(err)
+	}
+	if q.fast != fastBytes || got.fast != fastBytes {
+		t.Errorf("fast path of a Queue[[]byte] made here, and decoded as a handle = %d, %d; want %d, %d", q.fast, got.fast, fastBytes, fastBytes)
+	}
+}
+
+// TestUnboundedPutWaitsOnceForAbsentReaders checks that Put waits for
+// readers who make no room (here there are none) once, not at every Put:
+// after the first wait gives up, Puts go to the backlog at once until a
+// reader takes something; then a Put may wait again.
+func TestUnboundedPutWaitsOnceForAbsentReaders(t *testing.T) {
+	q := NewQueue[[]byte](0)
+	item := make([]byte, 1024)
+	for range 3 * queueRingCap / len(item) {
+		if err := q.Put(item); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := q.gaveUp.Load(); n != 1 {
+		t.Fatalf("Puts of 3 rings' worth with no reader gave up waiting %d times; want 1", n)
+	}
+	if _, err := q.Get(); err != nil {
+		t.Fatal(err)
+	}
+	// The feeder moves items into the room that Get made: readers are back.
+	for q.stalled.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	if err := q.Put(item); err != nil {
+		t.Fatal(err)
+	}
+	if n := q.gaveUp.Load(); n != 2 {
+		t.Errorf("a Put behind a ring's worth of backlog, after a reader took an item and then stopped, gave up %d times in all; want 2", n)
+	}
+	// Take the rest, or this process's exit would wait for a reader.
+	for q.Qsize() > 0 {
+		if _, err := q.Get(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

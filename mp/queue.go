@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,22 @@ const (
 	flagMembersFull  = 1 << 0 // some process found no free member slot
 	flagConsumerDied = 1 << 1 // a process that got from the queue died
 )
+
+// spillAfter bounds how long an unbounded Put waits for readers. One that
+// finds the ring full waits up to spillAfter for them to make room before
+// it keeps the item in this process (the backlog), and one that finds a
+// ring's worth of items in the backlog waits up to spillAfter at a time
+// while the feeder keeps moving them into the ring. Readers that keep up
+// make room within it: a producer faster than its readers is held to their
+// pace, instead of copying every item into a backlog that grows without
+// end. Readers that make no room within it (there are none yet, or they
+// are busy elsewhere) cost one Put this wait, once: until they take
+// something again, the next Puts go to the backlog at once, as Python's do.
+const spillAfter = time.Millisecond
+
+// feedBatch is how many items of the backlog the feeder moves into the ring
+// at a time.
+const feedBatch = 256
 
 // flushPatience is how long a process's exit flush waits with nothing got
 // from the queue, once every other process that got from it has died,
@@ -129,14 +146,18 @@ type Queue[T any] struct {
 	slot     atomic.Int32 // this process's member slot + 1; 0 before the first claim, -1 if none
 	consumer atomic.Bool  // this process is marked as one that gets
 
-	backlogged atomic.Bool // the backlog is not empty: a Put must queue behind it
+	backlogged atomic.Bool  // the backlog is not empty: a Put must queue behind it
+	stalled    atomic.Bool  // readers made no room for spillAfter, and have not since
+	gaveUp     atomic.Int32 // how many times a Put stopped waiting for readers (for tests)
 
-	mu        sync.Mutex    // guards the fields below
-	backlog   [][]byte      // encoded items waiting for room in the ring, oldest first
-	feeding   bool          // a feeder goroutine is running
-	fed       chan struct{} // closed when the running feeder stops
-	hooked    bool          // the exit flush is registered
-	abandoned bool          // the exit flush gave the backlog up
+	mu           sync.Mutex    // guards the fields below
+	backlog      [][]byte      // encoded items waiting for room in the ring, oldest first
+	backlogBytes int           // their size
+	feeding      bool          // a feeder goroutine is running
+	fed          chan struct{} // closed when the running feeder stops
+	progress     chan struct{} // closed, and replaced, when the feeder moves items into the ring
+	hooked       bool          // the exit flush is registered
+	abandoned    bool          // the exit flush gave the backlog up
 
 	getMu  sync.Mutex
 	getBuf []byte
@@ -153,13 +174,13 @@ func NewQueue[T any](maxsize int) *Queue[T] {
 func (q *Queue[T]) init(maxsize int, kind, idPrefix string) {
 	q.shared = newShared(idPrefix, queueRing+shm.RingSize(queueRingCap))
 	q.kind = kind
-	q.fast = fastKindOf(reflect.TypeFor[T]())
 	q.maxsize = max(maxsize, 0)
 	must(shm.InitRingBounded(q.region, queueRing, queueRingCap, q.maxsize))
 	q.open()
 }
 
 func (q *Queue[T]) open() {
+	q.fast = fastKindOf(reflect.TypeFor[T]())
 	releaseWith(q, q.region)
 	b := q.region.Bytes()
 	q.members = b[queueMembers : queueMembers+memberSlots*memberSize]
@@ -247,16 +268,7 @@ func (q *Queue[T]) putEncoded(head, body []byte, deadline time.Time, d time.Dura
 			return ErrFull
 		}
 	} else if q.backlogged.Load() || q.ring.PutPair(head, body, past) != nil {
-		// The ring is full, or items wait in the backlog: this one goes
-		// behind them, unless the feeder has emptied it meanwhile.
-		q.mu.Lock()
-		if len(q.backlog) > 0 || q.ring.PutPair(head, body, past) != nil {
-			q.backlog = append(q.backlog, append(append([]byte(nil), head...), body...))
-			q.backlogged.Store(true)
-			q.addPending(1)
-			q.startFeeder()
-		}
-		q.mu.Unlock()
+		q.putBehind(head, body)
 	}
 	return nil
 }
@@ -268,6 +280,48 @@ func (q *Queue[T]) putTraced(head, body []byte, deadline time.Time, d time.Durat
 	}
 	return ErrFull
 }
+
+// putBehind puts an item of an unbounded queue whose ring is full, or
+// behind the items waiting in this process's backlog.
+func (q *Queue[T]) putBehind(head, body []byte) {
+	if !q.backlogged.Load() && !q.stalled.Load() {
+		if q.ring.PutPair(head, body, time.Now().Add(spillAfter)) == nil {
+			return
+		}
+		q.stalled.Store(true)
+		q.gaveUp.Add(1)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	// A producer faster than readers who keep taking items waits while a
+	// ring's worth waits in its backlog, rather than grow it without end.
+	for q.backlogBytes >= queueRingCap && !q.stalled.Load() && !q.abandoned {
+		progress := q.progress
+		q.mu.Unlock()
+		t := time.NewTimer(spillAfter)
+		select {
+		case <-progress:
+		case <-t.C:
+			q.stalled.Store(true)
+			q.gaveUp.Add(1)
+		}
+		t.Stop()
+		q.mu.Lock()
+	}
+	// The feeder may have emptied the backlog meanwhile.
+	if len(q.backlog) == 0 && q.ring.PutPair(head, body, past) == nil {
+		return
+	}
+	q.backlog = append(q.backlog, append(append([]byte(nil), head...), body...))
+	q.backlogBytes += len(head) + len(body)
+	q.backlogged.Store(true)
+	q.addPending(1)
+	q.startFeeder()
+}
+
+// tooLarge reports whether an encoded item is too large for a queue's
+// ring: it goes through in chunks.
+func tooLarge(msg []byte) bool { return len(msg)+8 > queueRingCap }
 
 // putDirect puts v straight into the ring, waiting for room, never into
 // the backlog: once it returns, v is in the queue even if this process
@@ -300,6 +354,9 @@ func (q *Queue[T]) startFeeder() {
 			}
 		})
 	}
+	if q.progress == nil {
+		q.progress = make(chan struct{})
+	}
 	if q.feeding {
 		return
 	}
@@ -312,18 +369,40 @@ func (q *Queue[T]) startFeeder() {
 func (q *Queue[T]) feed(done chan struct{}) {
 	q.mu.Lock()
 	for len(q.backlog) > 0 && !q.abandoned {
-		batch := q.backlog
+		// A batch at a time, so that a Put waiting for the backlog to
+		// shrink sees progress.
+		batch := q.backlog[:min(len(q.backlog), feedBatch)]
 		q.mu.Unlock()
 		// Items stay in the backlog until they are in the ring, so that a
-		// Put meanwhile queues behind them and order holds.
-		n, _ := q.ring.PutBatch(batch, time.Time{})
+		// Put meanwhile queues behind them and order holds. The deadline
+		// only ends a wait for room, to report what went in so far; an
+		// item larger than the ring goes alone and without one, since a
+		// deadline that passes withdraws it.
+		deadline := time.Now().Add(spillAfter)
+		if tooLarge(batch[0]) {
+			batch, deadline = batch[:1], time.Time{}
+		} else if i := slices.IndexFunc(batch, tooLarge); i > 0 {
+			batch = batch[:i]
+		}
+		n, _ := q.ring.PutBatch(batch, deadline)
 		q.mu.Lock()
+		if n == 0 {
+			continue
+		}
 		if !q.abandoned { // giving up has already discounted them
+			for _, m := range q.backlog[:n] {
+				q.backlogBytes -= len(m)
+			}
+			clear(q.backlog[:n]) // the ring has them now
 			q.backlog = q.backlog[n:]
 			q.addPending(-n)
 		}
+		q.stalled.Store(false)
+		close(q.progress)
+		q.progress = make(chan struct{})
 	}
 	q.backlog = nil
+	q.backlogBytes = 0
 	q.backlogged.Store(false)
 	q.feeding = false
 	close(done)
@@ -392,6 +471,7 @@ func (q *Queue[T]) giveUp(dead string) {
 	q.abandoned = true
 	q.addPending(-n)
 	q.backlog = nil
+	q.backlogBytes = 0
 	q.backlogged.Store(false)
 	q.mu.Unlock()
 	diagnose("%s gives up flushing %d items put on %s %s: %s died, no other process gets from it, and nothing has been got for %v; the items are lost",

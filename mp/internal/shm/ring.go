@@ -81,6 +81,16 @@ const (
 	// the other side's turn is longer than a critical section.
 	ringSpin = 2000
 	ringGap  = 0
+
+	// roomSpin and roomGap are the same for a producer waiting for room:
+	// about 100 µs, looking every microsecond or so. A producer faster
+	// than its consumer finds the ring full again and again, and waits for
+	// half of it to be free each time; while it waits, the consumer writes
+	// the tail after every message, and each look at the tail takes that
+	// line from the consumer's core. Looking now and then leaves the
+	// consumer at full speed.
+	roomSpin = 100
+	roomGap  = 40
 )
 
 // past is a deadline that has passed: "do not wait".
@@ -423,7 +433,7 @@ func (w *writer) room(need uint32, first bool, deadline time.Time) bool {
 		// message is taken out of a full ring makes both sides miss the
 		// cache on every message.
 		want := max(need, uint32(len(w.r.data)/2))
-		spin(ringSpin, ringGap, func() bool {
+		spin(roomSpin, roomGap, func() bool {
 			w.see()
 			return w.fits(want, first) && (!first || w.r.maxMsgs == 0 || w.puts-w.gets <= w.r.maxMsgs/2)
 		})
