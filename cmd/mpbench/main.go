@@ -30,9 +30,11 @@
 // floor and the probe start children, and prints where each child's start
 // goes, phase by phase (breakdown.go).
 //
-// The order of these rotates from round to round. A figure is the median
-// (or mean, for the per-item rates) within a round; the table prints the
-// median over rounds. Every ratio is taken within a round, in the row's
+// The order of these rotates from round to round. A figure is a median
+// within a round: of hundreds of timings for a start or a round trip, and
+// of 5 runs (each a mean over its items) for a rate of two processes
+// working together, where one run is a single sample that one unlucky
+// scheduling decision can halve; the table prints the median over rounds. Every ratio is taken within a round, in the row's
 // unit (so above 1 means slower for a time, faster for a rate), and is
 // printed as its median over rounds followed by each round's value.
 // docs/how-mp-works.md explains the results.

@@ -15,11 +15,13 @@
 //	start_join           start+wait of NOOP (median)
 //	start_join_10        10 NOOPs started, then waited (median)
 //	pipe_kib             seconds per KiB through an os.Pipe between two
-//	                     processes, in 64 KiB writes
+//	                     processes, in 64 KiB writes (median of sample.Runs
+//	                     runs)
 //	lock_pair            lock+unlock of a futex mutex in shared memory,
 //	                     uncontended
 //	contended_increment  seconds per increment, 2 processes × n increments
-//	                     of a shared counter under that mutex
+//	                     of a shared counter under that mutex (median of
+//	                     sample.Runs runs)
 //
 // Children are started with syscall.ForkExec, as mp starts its own, and
 // waited for with wait4, the least the Go runtime lets a program do.
@@ -37,6 +39,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/forklore/forklore/cmd/mpbench/internal/sample"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,11 +75,11 @@ func main() {
 		key string
 		f   func() float64
 	}{
-		{"start_join", func() float64 { return median(n(200), func() { startWait(noop, 1) }) }},
-		{"start_join_10", func() float64 { return median(n(20), func() { startWait(noop, 10) }) }},
-		{"pipe_kib", func() float64 { return pipeKiB(n(4000)) }},
+		{"start_join", func() float64 { return sample.Median(n(200), func() { startWait(noop, 1) }) }},
+		{"start_join_10", func() float64 { return sample.Median(n(20), func() { startWait(noop, 10) }) }},
+		{"pipe_kib", func() float64 { return sample.MedianRun(func() float64 { return pipeKiB(n(4000)) }) }},
 		{"lock_pair", func() float64 { return lockPair(n(2_000_000)) }},
-		{"contended_increment", func() float64 { return contended(n(200_000)) }},
+		{"contended_increment", func() float64 { return sample.MedianRun(func() float64 { return contended(n(200_000)) }) }},
 	}
 	var out []string
 	for _, m := range measures {
@@ -263,17 +266,6 @@ func incrementer(n int) {
 		s.counter++
 		unlock(&s.lock)
 	}
-}
-
-func median(n int, f func()) float64 {
-	ds := make([]float64, n)
-	for i := range ds {
-		t := time.Now()
-		f()
-		ds[i] = time.Since(t).Seconds()
-	}
-	slices.Sort(ds)
-	return ds[n/2]
 }
 
 func atoi(s string) int {

@@ -7,12 +7,12 @@ package main
 import (
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/forklore/forklore/cmd/mpbench/internal/sample"
 	"github.com/forklore/forklore/mp"
 )
 
@@ -98,18 +98,18 @@ func main() {
 		key string
 		f   func() float64
 	}{
-		{"start_join", func() float64 { return median(n(200), func() { startJoin(1) }) }},
-		{"start_join_10", func() float64 { return median(n(20), func() { startJoin(10) }) }},
-		{"start_bare", func() float64 { return median(n(200), startBare) }},
+		{"start_join", func() float64 { return sample.Median(n(200), func() { startJoin(1) }) }},
+		{"start_join_10", func() float64 { return sample.Median(n(20), func() { startJoin(10) }) }},
+		{"start_bare", func() float64 { return sample.Median(n(200), startBare) }},
 		{"lock_pair", func() float64 { return lockPair(n(2_000_000)) }},
-		{"contended_increment", func() float64 { return contended(n(200_000)) }},
+		{"contended_increment", func() float64 { return sample.MedianRun(func() float64 { return contended(n(200_000)) }) }},
 		{"queue_item", func() float64 { return queueItem(n(300_000), 0) }},
 		{"queue_bounded_item", func() float64 { return queueItem(n(300_000), 100) }},
 		{"joinable_item", func() float64 { return joinableItem(n(300_000)) }},
-		{"queue_kib", func() float64 { return queueKiB(n(200_000)) }},
+		{"queue_kib", func() float64 { return sample.MedianRun(func() float64 { return queueKiB(n(200_000)) }) }},
 		{"pipe_round_trip", func() float64 { return pipeRoundTrip(n(5_000)) }},
-		{"pipe_kib", func() float64 { return pipeKiB(n(300_000)) }},
-		{"pool_start", func() float64 { return median(n(20), poolStart) }},
+		{"pipe_kib", func() float64 { return sample.MedianRun(func() float64 { return pipeKiB(n(300_000)) }) }},
+		{"pool_start", func() float64 { return sample.Median(n(20), poolStart) }},
 		{"pool_map_item", func() float64 { return poolMap(n(1_000_000)) }},
 	}
 	var out []string
@@ -242,7 +242,7 @@ func pipeRoundTrip(n int) float64 {
 		S string
 	}
 	mp.Register(ping{})
-	d := median(n, func() {
+	d := sample.Median(n, func() {
 		must(a.Send([]any{1, "ping"}))
 		var back any
 		must(a.Recv(&back))
@@ -306,15 +306,4 @@ func must(err error) {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "probe:", err)
 	os.Exit(1)
-}
-
-func median(n int, f func()) float64 {
-	ds := make([]float64, n)
-	for i := range ds {
-		t := time.Now()
-		f()
-		ds[i] = time.Since(t).Seconds()
-	}
-	slices.Sort(ds)
-	return ds[n/2]
 }
