@@ -330,14 +330,16 @@ func (l *RLock) AcquireTimeout(d time.Duration) bool {
 // Release undoes one Acquire. In a process that does not hold the lock it
 // returns ErrNotOwner.
 func (l *RLock) Release() error {
-	if l.robust && !perturbOn && traceFile == nil {
-		_, err := l.m.Leave()
+	// The lock of a Value or an Array, held once, nobody waiting, the
+	// hooks off: one compare-and-swap.
+	if l.robust && !perturbOn && traceFile == nil && l.m.TryLeave() {
 		runtime.KeepAlive(l)
-		if err != nil {
-			return ErrNotOwner
-		}
 		return nil
 	}
+	return l.releaseSlow()
+}
+
+func (l *RLock) releaseSlow() error {
 	perturb()
 	err := l.release()
 	runtime.KeepAlive(l)

@@ -98,7 +98,11 @@ var past = time.Unix(0, 1)
 // A Queue with maxsize <= 0 is unbounded: Put never blocks, even with no
 // reader yet. Items that do not fit in the shared buffer (1 MiB) wait in the
 // putting process, and a background goroutine feeds them in as readers make
-// room, as Python's feeder thread does.
+// room, as Python's feeder thread does. A producer faster than readers who
+// keep taking items is held to their pace instead: a Put that finds the
+// buffer full waits for them to make room, up to a millisecond at a time;
+// readers that make none within it cost one Put that wait, and not the
+// next ones.
 //
 // Handles (Lock, Queue, Conn, files, sockets) cannot be put on a Queue:
 // pass them to processes as arguments of NewProcess.

@@ -69,6 +69,10 @@ func (v *Value[T]) Load() T {
 		runtime.KeepAlive(v)
 		return x
 	}
+	return v.loadLocked()
+}
+
+func (v *Value[T]) loadLocked() T {
 	held := v.lock.held()
 	x := *v.p
 	v.done(held)
@@ -82,6 +86,10 @@ func (v *Value[T]) Store(x T) {
 		runtime.KeepAlive(v)
 		return
 	}
+	v.storeLocked(x)
+}
+
+func (v *Value[T]) storeLocked(x T) {
 	held := v.lock.held()
 	*v.p = x
 	v.done(held)

@@ -203,14 +203,6 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 			}
 			continue
 		}
-		// Mark the lock contended before giving up or sleeping, so that a
-		// wakeup this call may have consumed is passed on by the next Unlock.
-		if v&mutexWaiters == 0 {
-			if !atomic.CompareAndSwapUint32(m.state, v, v|mutexWaiters) {
-				continue
-			}
-			v |= mutexWaiters
-		}
 		wake := deadline
 		if checking && slept && !reported {
 			if takeOver {
@@ -226,10 +218,23 @@ func (m *Mutex) lockSlow(deadline time.Time, takeOver bool) (bool, int) {
 				wake = next
 			}
 		}
-		if expired(deadline) {
+		// Everything the sleep needs is ready before the lock is marked
+		// contended: a holder that releases and takes the lock again in
+		// the meantime makes the sleep return at once, costs itself a
+		// wakeup call for the mark, and this loop another turn.
+		d, ok := sleepTime(wake)
+		// Mark the lock contended before giving up or sleeping, so that a
+		// wakeup this call may have consumed is passed on by the next Unlock.
+		if v&mutexWaiters == 0 {
+			if !atomic.CompareAndSwapUint32(m.state, v, v|mutexWaiters) {
+				continue
+			}
+			v |= mutexWaiters
+		}
+		if !ok || expired(deadline) {
 			return false, 0
 		}
-		sleep(m.state, v, wake)
+		futexWait(m.state, v, d)
 		slept = true
 	}
 }
@@ -347,10 +352,17 @@ func (m *Mutex) Enter() bool {
 // and unlocks m, waking a waiter, when it undoes the last; it reports
 // whether it did. It returns ErrNotHolder if this process does not hold m.
 func (m *Mutex) Leave() (unlocked bool, err error) {
-	if atomic.CompareAndSwapUint32(m.state, selfPid, 0) {
-		return true, nil // one level, nobody waiting
+	if m.TryLeave() {
+		return true, nil
 	}
 	return m.leaveSlow()
+}
+
+// TryLeave unlocks m if this process holds it at one level and no other
+// process waits for it, the common case of Leave, and reports whether it
+// did. It is one compare-and-swap, small enough to be inlined.
+func (m *Mutex) TryLeave() bool {
+	return atomic.CompareAndSwapUint32(m.state, selfPid, 0)
 }
 
 func (m *Mutex) leaveSlow() (unlocked bool, err error) {

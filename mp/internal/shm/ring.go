@@ -89,8 +89,8 @@ const (
 	// the tail after every message, and each look at the tail takes that
 	// line from the consumer's core. Looking now and then leaves the
 	// consumer at full speed.
-	roomSpin = 100
-	roomGap  = 40
+	roomSpin = 30
+	roomGap  = 300
 )
 
 // past is a deadline that has passed: "do not wait".

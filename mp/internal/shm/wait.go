@@ -25,14 +25,25 @@ const DefaultPatience = 100 * time.Millisecond
 // it went to sleep; a caller that finds the word changed then may have
 // missed a wakeup from a process that died.
 func sleep(addr *uint32, val uint32, deadline time.Time) (ok, alone bool) {
-	d := Recheck
+	d, ok := sleepTime(deadline)
+	if !ok {
+		return false, false
+	}
+	return true, futexWait(addr, val, d)
+}
+
+// sleepTime returns how long sleep sleeps at most: until the deadline (zero:
+// none) or for Recheck, whichever is first; ok is false if the deadline
+// has passed.
+func sleepTime(deadline time.Time) (d time.Duration, ok bool) {
+	d = Recheck
 	if !deadline.IsZero() {
 		d = min(d, time.Until(deadline))
 		if d <= 0 {
-			return false, false
+			return 0, false
 		}
 	}
-	return true, futexWait(addr, val, d)
+	return d, true
 }
 
 // expired reports whether a non-zero deadline has passed.
