@@ -143,6 +143,8 @@ var rows = []row{
 	{what: "Pipe, 1 KiB messages (SendBytes, RecvBytes)", unit: "MB/s", per: 1e6 / 1024, rate: true, key: "pipe_kib",
 		py:    []string{"pipe_kib"},
 		floor: "os.Pipe between 2 processes, 64 KiB writes", goal: &goal{x: 0.5}},
+	{what: "Pipe, 1 KiB messages into one buffer (SendBytes, RecvBytesInto), no goal", unit: "MB/s", per: 1e6 / 1024, rate: true, key: "pipe_kib_into",
+		floor: "os.Pipe between 2 processes, 64 KiB writes", fkey: "pipe_kib"},
 	{what: "Queue, 1 KiB []byte items", unit: "MB/s", per: 1e6 / 1024, rate: true, key: "queue_kib",
 		py:    []string{"queue_kib"},
 		floor: "os.Pipe between 2 processes, 64 KiB writes", fkey: "pipe_kib", goal: &goal{x: 0.5}},

@@ -108,7 +108,8 @@ func main() {
 		{"joinable_item", func() float64 { return joinableItem(n(300_000)) }},
 		{"queue_kib", func() float64 { return sample.MedianRun(func() float64 { return queueKiB(n(200_000)) }) }},
 		{"pipe_round_trip", func() float64 { return pipeRoundTrip(n(5_000)) }},
-		{"pipe_kib", func() float64 { return sample.MedianRun(func() float64 { return pipeKiB(n(300_000)) }) }},
+		{"pipe_kib", func() float64 { return sample.MedianRun(func() float64 { return pipeKiB(n(300_000), false) }) }},
+		{"pipe_kib_into", func() float64 { return sample.MedianRun(func() float64 { return pipeKiB(n(300_000), true) }) }},
 		{"pool_start", func() float64 { return sample.Median(n(20), poolStart) }},
 		{"pool_map_item", func() float64 { return poolMap(n(1_000_000)) }},
 	}
@@ -253,8 +254,10 @@ func pipeRoundTrip(n int) float64 {
 }
 
 // pipeKiB returns seconds per 1 KiB message from a child, sent with
-// SendBytes and received with RecvBytes (Python's send_bytes, recv_bytes).
-func pipeKiB(n int) float64 {
+// SendBytes and received with RecvBytes (Python's send_bytes, recv_bytes),
+// or with into, RecvBytesInto one buffer (recv_bytes_into): the pipe
+// without the allocation of a new slice per message.
+func pipeKiB(n int, into bool) float64 {
 	a, b := mp.Pipe()
 	start := mp.NewEvent()
 	ps := []*mp.Process{mp.NewProcess(sendKiB, b, n, start)}
@@ -263,10 +266,16 @@ func pipeKiB(n int) float64 {
 		must(p.Start())
 	}
 	b.Close()
+	buf := make([]byte, 1024)
 	t := time.Now()
 	start.Set()
 	for range n {
-		_, err := a.RecvBytes()
+		var err error
+		if into {
+			_, err = a.RecvBytesInto(buf)
+		} else {
+			_, err = a.RecvBytes()
+		}
 		must(err)
 	}
 	d = time.Since(t).Seconds()
