@@ -123,6 +123,20 @@ func line(n int, ms float64, text string) engine.Line {
 	return engine.Line{N: n, Stream: engine.Stdout, Text: text, Mono: origin + int64(ms*1e6)}
 }
 
+// shortLockWait is handMade with one more lock wait, half a microsecond
+// long in a 90 ms run: a thousandth of a pixel at any width a screen has.
+func shortLockWait() *engine.RunRecord {
+	const a, g = 201, 301
+	rec := handMade()
+	rec.Events = append(rec.Events,
+		ev(25.0002, g, a, "Process-1:1", "block", "in=Acquire", "lock=lock100.1"),
+		ev(25.0007, g, a, "Process-1:1", "acquire", "lock=lock100.1"),
+		ev(25.5, g, a, "Process-1:1", "release", "lock=lock100.1"),
+	)
+	slices.SortStableFunc(rec.Events, func(x, y mptrace.Event) int { return cmp.Compare(x.Mono, y.Mono) })
+	return rec
+}
+
 // handMade is a run with one of everything the picture draws: a daemon, a
 // grandchild, a lock with a traced wait, a semaphore, a Queue paired by
 // message ids (one get traced before its put, as an older mp could), a

@@ -204,10 +204,13 @@
         "data-pid": h.pid, "data-from": h.from,
         "data-tip": h.what + "\nfrom " + fmt(h.from) + " to " + fmt(h.to) + " (" + fmt(h.to - h.from) + ")" });
     });
+    // A wait too short to see is drawn 2 pixels wide, growing back in
+    // time, so that it still ends where what it waited for begins.
     data.waits.forEach(function (w) {
       var y = laneY(w.pid), onHold = w.on === "lock" || w.on === "sem";
+      var wide = Math.max(2, x(w.to) - x(w.from));
       el(body, "rect", { "class": "wait" + (w.on ? " " + w.on : "") + (w.gaveUp ? " gaveup" : "") + (w.open ? " open" : ""),
-        x: x(w.from), y: onHold ? y - 21 : y - 12, width: Math.max(2, x(w.to) - x(w.from)), height: 7,
+        x: x(w.to) - wide, y: onHold ? y - 21 : y - 12, width: wide, height: 7,
         "data-pid": w.pid, "data-on": w.on || "", "data-to": w.to, "data-gaveup": w.gaveUp ? "1" : "0",
         "data-tip": w.what + "\nfrom " + fmt(w.from) + " to " + fmt(w.to) + " (" + fmt(w.to - w.from) + ")" });
     });
