@@ -8,7 +8,7 @@ UNIT = 0.05  # the tutorial's second, scaled down
 
 def task():
     print(f"child start pid={os.getpid()}", flush=True)
-    time.sleep(10 * UNIT)
+    time.sleep(40 * UNIT)
     print(f"child done pid={os.getpid()}", flush=True)
 
 
