@@ -3,7 +3,7 @@
 # that differ from the expected one (issue 10's "200 of 200" and "100 of
 # 100" figures).
 #
-#   G=/abs/grade P=3 tools/repeat-verdicts.sh TARGETS N LOG
+#   G=/tmp/grade P=3 tools/repeat-verdicts.sh TARGETS N LOG
 #
 # TARGETS has one line per program: "pass|ARGS" or "fail|ARGS", where ARGS
 # are the grade arguments that grade it, run from this checkout (for
@@ -14,11 +14,16 @@
 # wrong when a "pass" program's grading exits with anything but 0, or a
 # "fail" program's with anything but 1 (a failed exercise): exit code 2, a
 # grading that could not run, is wrong either way. The summary at the end reads LOG, so a run
-# can be resumed or several runs joined.
+# can be resumed or several runs joined. It exits with 1 if any verdict
+# was wrong.
 set -u
-targets=$1 n=$2 log=$3
 G=${G:?set G to a built grader (go build -o /tmp/grade ./cmd/grade)}
 P=${P:-2}
+# The gradings run from the checkout's root: paths given relative to where
+# this was started are made absolute first.
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+targets=$(abs "$1") n=$2 log=$(abs "$3")
+case $G in */*) G=$(abs "$G") ;; esac
 cd "$(dirname "$0")/.." || exit 2
 one() {
 	local expect=${1%%|*} args=${1#*|} s e rc
@@ -39,4 +44,5 @@ awk -F'|' '
 	END {
 		for (k in runs) { total++; if (bad[k]) { nb++; printf "WRONG %s: %d of %d\n", k, bad[k], runs[k] } }
 		printf "%d programs, %d gradings, %d with a wrong verdict, mean %.2f s per grading\n", total, n, nb, t / n
+		exit nb > 0
 	}' "$log"

@@ -11,10 +11,10 @@
 #   tools/verdict-targets.sh /tmp/verdicts > /tmp/targets.txt
 #   G=/tmp/grade tools/repeat-verdicts.sh /tmp/targets.txt 100 /tmp/log
 set -eu
-out=$1
+mkdir -p "$1"
+out=$(cd "$1" && pwd) # the targets name it from anywhere
 shift
 cd "$(dirname "$0")/../testdata/scripts"
-mkdir -p "$out"
 for sol in */solution; do
 	ex=${sol%/solution}
 	if [ $# -gt 0 ]; then
