@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 		// example_test.go
 		greet, &Piao{}, countdown, produceWords, shout,
 		// trace_test.go
-		getReport, sendMixed, recvMixed, getTwice, waitOnce, giveUp, lullWorker, produceNoted,
+		getReport, sendMixed, recvMixed, getTwice, waitOnce, giveUp, lullWorker, produceNoted, pollAlive,
 		// faults_test.go
 		getStopped, putBigStopped, putTagged, putThenSay, getSomeThenBlock, sendStopped, recvStopped, recvLines,
 		holdCondition, setStopped, releaseStopped, holdValue, setStarted, stopFirstWorker, blockIfZero,

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/forklore/forklore/internal/mptrace"
 )
 
 // role tells what a Process value stands for.
@@ -51,6 +53,11 @@ type Process struct {
 	daemon  bool          // Daemon, as read at Start
 	done    chan struct{} // closed once the child is reaped
 	code    int           // exit code, valid once done is closed
+
+	// What the last alive event said, and 1 + the count of the other
+	// events this process had traced then (0: none written yet).
+	aliveSaid  bool
+	aliveAfter uint64
 }
 
 // NewProcess returns a process that will run target(args...) once started.
@@ -391,12 +398,29 @@ func (p *Process) IsAlive() bool {
 	if !p.started {
 		return false
 	}
+	alive := true
 	select {
 	case <-p.done:
-		return false
+		alive = false
 	default:
-		return true
 	}
+	if traceFile != nil {
+		p.traceAlive(alive)
+	}
+	return alive
+}
+
+// traceAlive writes the alive event of an answer of IsAlive about a child,
+// so that a rule can tell that the program asked after Terminate, not
+// before. A loop that polls IsAlive writes one event for each change of
+// answer, or after another event of this process: not one per call.
+func (p *Process) traceAlive(alive bool) {
+	n := tracedEvents.Load() + 1 // never 0
+	if p.aliveAfter == n && p.aliveSaid == alive {
+		return
+	}
+	trace(mptrace.Alive, "child="+strconv.Itoa(p.pid), "alive="+strconv.FormatBool(alive))
+	p.aliveSaid, p.aliveAfter = alive, n
 }
 
 // Pid returns the process id: 0 before Start.

@@ -28,7 +28,8 @@ var (
 	pausesLeft   atomic.Int32 // long pauses this process may still take
 	msgPauses    atomic.Int32 // the same at message sites (put, get, send, recv)
 
-	traceFile *os.File
+	traceFile    *os.File
+	tracedEvents atomic.Uint64 // events this process has written, but alive events
 )
 
 // initHooks reads the environment; identity makes each process's
@@ -126,6 +127,11 @@ func trace(event string, args ...string) {
 	}
 	b = append(b, '\n')
 	_, _ = traceFile.Write(b)
+	if event != mptrace.Alive {
+		// Counting alive events would defeat their dedup: a loop over two
+		// processes' IsAlive would write an event per call again.
+		tracedEvents.Add(1)
+	}
 }
 
 // The events of calls that wait, with the trace on. A call that may wait

@@ -9,6 +9,7 @@ package mp_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -667,5 +668,74 @@ func TestTraceLullPausesAtMessageSites(t *testing.T) {
 		if !slices.Equal(at, want) {
 			t.Errorf("the %s process %d (may pause: %v) paused at message sites %q; want %q", s, pid, may[pid], at, want)
 		}
+	}
+}
+
+// pollAlive starts two children that block on r, asks IsAlive of both 500
+// times in turn, terminates the first and asks again, then joins both and
+// asks once more.
+func pollAlive(r *os.File, w *os.File) {
+	a, b := mp.NewProcess(blockOn, r), mp.NewProcess(blockOn, r)
+	for _, p := range []*mp.Process{a, b} {
+		if err := p.Start(); err != nil {
+			panic(err)
+		}
+	}
+	for range 500 {
+		a.IsAlive()
+		b.IsAlive()
+	}
+	a.Terminate()
+	a.IsAlive()
+	a.Join()
+	a.IsAlive()
+	b.Terminate()
+	b.Join()
+	fmt.Fprintln(w, a.Pid(), b.Pid())
+	w.Close()
+}
+
+// TestTraceAlive: IsAlive writes an alive event with its answer, once for
+// a run of equal answers with no other event of the process between: a
+// loop that polls two processes writes two events, not a thousand. After
+// Terminate the next answer is written again, so that a rule can see that
+// the program asked after Terminate and before Join.
+func TestTraceAlive(t *testing.T) {
+	path := traceTo(t)
+	r, _ := pipe(t)
+	out, outW := pipe(t)
+	p := mp.NewProcess(pollAlive, r, outW)
+	start(t, p)
+	outW.Close()
+	line, err := io.ReadAll(out) // w stays open: the children block until they are terminated
+	if err != nil {
+		t.Fatal(err)
+	}
+	joinWithin(t, p)
+	var a, b int
+	if _, err := fmt.Sscan(string(line), &a, &b); err != nil {
+		t.Fatalf("pollAlive wrote %q: %v", line, err)
+	}
+	var seen []string
+	for _, e := range readTrace(t, path) {
+		if e.Pid != p.Pid() {
+			continue
+		}
+		switch c := e.Attr("child"); {
+		case e.Kind == mptrace.Alive && c == strconv.Itoa(a):
+			seen = append(seen, "alive a "+e.Attr("alive"))
+		case e.Kind == mptrace.Alive && c == strconv.Itoa(b):
+			seen = append(seen, "alive b "+e.Attr("alive"))
+		case e.Kind == mptrace.Terminate || e.Kind == mptrace.Join:
+			seen = append(seen, e.Kind+" "+map[string]string{strconv.Itoa(a): "a", strconv.Itoa(b): "b"}[c])
+		}
+	}
+	want := []string{"alive a true", "alive b true", "terminate a", "alive a true", "join a", "alive a false", "terminate b", "join b"}
+	// Right after Terminate the child may already have died and been reaped.
+	if len(seen) > 3 && seen[3] == "alive a false" {
+		want[3] = "alive a false"
+	}
+	if !slices.Equal(seen, want) {
+		t.Errorf("the alive, terminate and join events: %q; want %q\n%s", seen, want, traceText(readTrace(t, path)))
 	}
 }

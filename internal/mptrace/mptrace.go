@@ -46,6 +46,7 @@ const (
 	Join      = "join"      // child=<pid> timeout=<ms|none> exited=<bool>: a Join or JoinTimeout returned
 	Terminate = "terminate" // child=<pid>: SIGTERM sent by Terminate
 	Kill      = "kill"      // child=<pid>: SIGKILL sent by Kill
+	Alive     = "alive"     // child=<pid> alive=<bool>: IsAlive answered about a child (once per repeated answer, see docs/trace.md)
 	Acquire   = "acquire"   // lock=<id> | sem=<id> [timeout=<ms> ok=false]: a lock or a semaphore unit was taken, or a timed acquire gave up
 	Release   = "release"   // lock=<id> | sem=<id>: written before the lock is free
 	Put       = "put"       // queue=<id> msg=<n> | queue=<id> timeout=<ms> ok=false: an item was put, or a timed put gave up
