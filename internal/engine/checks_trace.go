@@ -108,7 +108,7 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		}
 		desc = i18n.M("every `%s` event comes after all `%s` events", y, x)
 		check = func(r *Run) *violation { return checkTraceAfter(r.Events, x, y) }
-	case a[0] == "before" && len(a) == 4:
+	case a[0] == "before" && (len(a) == 4 || len(a) == 5):
 		x, y, err := c.selectors(a[1], a[2])
 		if err != nil {
 			return nil, err
@@ -117,8 +117,18 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		if !mptraceWord(key) {
 			return nil, c.errorf("before: %q is not an attribute name such as child", key)
 		}
-		desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s", x, y, key)
-		check = func(r *Run) *violation { return checkTraceBefore(r.Events, x, y, key) }
+		var until *selector
+		if len(a) == 5 {
+			u, err := c.selector(a[4])
+			if err != nil {
+				return nil, err
+			}
+			until = &u
+			desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s before any `%s` event with it", x, y, key, u)
+		} else {
+			desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s", x, y, key)
+		}
+		check = func(r *Run) *violation { return checkTraceBefore(r.Events, x, y, key, until) }
 	case a[0] == "lead" && len(a) == 4:
 		x, err := c.selector(a[1])
 		if err != nil {
@@ -354,18 +364,29 @@ func checkTraceAfter(events []mptrace.Event, x, y selector) *violation {
 
 // checkTraceBefore: each x event with a key is followed by a y event
 // with the same value of key, as every started child by its join.
-func checkTraceBefore(events []mptrace.Event, x, y selector, key string) *violation {
+func checkTraceBefore(events []mptrace.Event, x, y selector, key string, until *selector) *violation {
 	for i := range events {
 		e := &events[i]
 		v := e.Attr(key)
 		if !x.match(e) || v == "" {
 			continue
 		}
-		found := false
+		found, cut := false, -1
 		for j := i + 1; j < len(events) && !found; j++ {
-			found = y.match(&events[j]) && events[j].Attr(key) == v
+			if events[j].Attr(key) != v {
+				continue
+			}
+			if until != nil && until.match(&events[j]) {
+				cut = j
+				break
+			}
+			found = y.match(&events[j])
 		}
-		if !found {
+		switch {
+		case found:
+		case cut >= 0:
+			return violate(i18n.M("%s: `%s` with %s=%s, and no `%s` event with %s=%s comes between it and the `%s` event that follows", who(e), x, key, v, y, key, v, *until), eventLine(events, i), eventLine(events, cut))
+		default:
 			return violate(i18n.M("%s: `%s` with %s=%s, and no `%s` event with %s=%s follows it", who(e), x, key, v, y, key, v), eventLine(events, i))
 		}
 	}

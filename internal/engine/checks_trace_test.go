@@ -21,30 +21,60 @@ func parseTrace(t *testing.T, text string) []mptrace.Event {
 	return es
 }
 
+// TestTraceBefore: every A event is followed by a B event with the same
+// key; with UNTIL, one that comes before the next UNTIL event with that
+// key, as IsAlive consulted after Terminate and before the Join that
+// settles it.
 func TestTraceBefore(t *testing.T) {
-	start := func(s string) selector { sel, _ := parseSelector(s); return sel }
+	sel := func(s string) selector { sel, _ := parseSelector(s); return sel }
+	joined := sel("join exited=true")
 	for _, tc := range []struct {
 		name, trace string
+		x, y        string
+		until       *selector
 		bad         int // the offending event's line; 0: none
 	}{
 		{"every child joined", `
 			1 10 1 "MainProcess" start child=11 name=Process-1 daemon=false
 			2 10 1 "MainProcess" start child=12 name=Process-2 daemon=false
 			3 10 1 "MainProcess" join child=12 timeout=none exited=true
-			4 10 1 "MainProcess" join child=11 timeout=none exited=true`, 0},
+			4 10 1 "MainProcess" join child=11 timeout=none exited=true`, "start", "join exited=true", nil, 0},
 		{"one only reaped", `
 			1 10 1 "MainProcess" start child=11 name=Process-1 daemon=false
 			2 10 1 "MainProcess" start child=12 name=Process-2 daemon=false
 			3 10 1 "MainProcess" exit child=11 code=0
-			4 10 1 "MainProcess" join child=12 timeout=none exited=true`, 1},
+			4 10 1 "MainProcess" join child=12 timeout=none exited=true`, "start", "join exited=true", nil, 1},
 		{"a timed-out join is no join", `
 			1 10 1 "MainProcess" start child=11 name=Process-1 daemon=false
-			2 10 1 "MainProcess" join child=11 timeout=50 exited=false`, 1},
+			2 10 1 "MainProcess" join child=11 timeout=50 exited=false`, "start", "join exited=true", nil, 1},
 		{"the join must follow the start", `
 			1 10 1 "MainProcess" join child=11 timeout=none exited=true
-			2 10 1 "MainProcess" start child=11 name=Process-1 daemon=false`, 2},
+			2 10 1 "MainProcess" start child=11 name=Process-1 daemon=false`, "start", "join exited=true", nil, 2},
+		{"alive between terminate and join", `
+			1 10 1 "MainProcess" start child=11 name=Process-1 daemon=false
+			2 10 1 "MainProcess" terminate child=11
+			3 10 1 "MainProcess" alive child=11 alive=true
+			4 10 1 "MainProcess" join child=11 timeout=none exited=true
+			5 10 1 "MainProcess" alive child=11 alive=false`, "terminate", "alive", &joined, 0},
+		{"a timed join that did not settle it does not cut", `
+			1 10 1 "MainProcess" terminate child=11
+			2 10 1 "MainProcess" join child=11 timeout=20 exited=false
+			3 10 1 "MainProcess" alive child=11 alive=true
+			4 10 1 "MainProcess" join child=11 timeout=20 exited=true`, "terminate", "alive", &joined, 0},
+		{"alive asked before terminate, and after join", `
+			1 10 1 "MainProcess" alive child=11 alive=true
+			2 10 1 "MainProcess" terminate child=11
+			3 10 1 "MainProcess" join child=11 timeout=none exited=true
+			4 10 1 "MainProcess" alive child=11 alive=false`, "terminate", "alive", &joined, 2},
+		{"another child's join does not cut", `
+			1 10 1 "MainProcess" terminate child=11
+			2 10 1 "MainProcess" join child=12 timeout=none exited=true
+			3 10 1 "MainProcess" alive child=11 alive=true
+			4 10 1 "MainProcess" join child=11 timeout=none exited=true`, "terminate", "alive", &joined, 0},
+		{"never asked", `
+			1 10 1 "MainProcess" terminate child=11`, "terminate", "alive", &joined, 1},
 	} {
-		v := checkTraceBefore(parseTrace(t, tc.trace), start("start"), start("join exited=true"), "child")
+		v := checkTraceBefore(parseTrace(t, tc.trace), sel(tc.x), sel(tc.y), "child", tc.until)
 		switch {
 		case tc.bad == 0 && v != nil:
 			t.Errorf("%s: trace before = %q; want no violation", tc.name, v.why)

@@ -207,10 +207,12 @@ var zh = map[string]string{
 	"the failing runs of the others: open %s": "其他练习失败的那次运行：打开 %s",
 
 	// The checks of order and results added for load-proof rules.
-	"what %s returns is looked at, never thrown away":                                            "%s 的返回值都被查看了，从不丢弃",
-	"%s:%d: what %s returns is thrown away, so the program goes on whatever it says; look at it": "%s:%d：%s 的返回值被丢掉了，程序不管它说什么都照样往下走；请查看它",
-	"every `%s` event is followed by a `%s` event with the same %s":                              "每个 `%s` 事件之后都有一个 %[3]s 相同的 `%[2]s` 事件",
-	"%s: `%s` with %s=%s, and no `%s` event with %s=%s follows it":                               "%[1]s 有 %[3]s=%[4]s 的 `%[2]s`，其后却没有 %[6]s=%[7]s 的 `%[5]s` 事件",
+	"what %s returns is looked at, never thrown away":                                                    "%s 的返回值都被查看了，从不丢弃",
+	"%s:%d: what %s returns is thrown away, so the program goes on whatever it says; look at it":         "%s:%d：%s 的返回值被丢掉了，程序不管它说什么都照样往下走；请查看它",
+	"every `%s` event is followed by a `%s` event with the same %s":                                      "每个 `%s` 事件之后都有一个 %[3]s 相同的 `%[2]s` 事件",
+	"every `%s` event is followed by a `%s` event with the same %s before any `%s` event with it":        "每个 `%s` 事件之后、同一对象的下一个 `%[4]s` 事件之前，都有一个 %[3]s 相同的 `%[2]s` 事件",
+	"%s: `%s` with %s=%s, and no `%s` event with %s=%s comes between it and the `%s` event that follows": "%[1]s 有 %[3]s=%[4]s 的 `%[2]s`，但在它与随后的 `%[8]s` 事件之间没有 %[6]s=%[7]s 的 `%[5]s` 事件",
+	"%s: `%s` with %s=%s, and no `%s` event with %s=%s follows it":                                       "%[1]s 有 %[3]s=%[4]s 的 `%[2]s`，其后却没有 %[6]s=%[7]s 的 `%[5]s` 事件",
 	"%s calls %s before %s":                                      "%s 先调用 %s，再调用 %s",
 	"%s:%d: %s uses %s, and never %s":                            "%s:%d：%s 用了 %s，却从不用 %s",
 	"%s:%d: %s uses %s before any %s":                            "%[1]s:%[2]d：%[3]s 在任何 %[5]s 之前就用了 %[4]s",
