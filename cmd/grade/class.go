@@ -18,6 +18,7 @@ import (
 	"github.com/forklore/forklore/internal/class"
 	"github.com/forklore/forklore/internal/course"
 	"github.com/forklore/forklore/internal/engine"
+	"github.com/forklore/forklore/internal/i18n"
 	"github.com/forklore/forklore/internal/report"
 )
 
@@ -283,7 +284,10 @@ func (t *teacher) one(ctx context.Context, code func() int, c *course.Course, ta
 		defer f.Close()
 		files[name] = f
 	}
-	text := &report.Text{W: stdout, Colour: colour(stdout), Verbose: o.verbose}
+	// One student's verdict is read as the learner reads it: in the
+	// language asked for (-lang was checked before grading).
+	lang, _ := i18n.Detect(o.lang, os.Getenv)
+	text := &report.Text{W: stdout, Lang: lang, Colour: colour(stdout), Verbose: o.verbose}
 	var notes []string
 	if sub != nil {
 		notes = sub.Notes
