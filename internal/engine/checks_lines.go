@@ -268,6 +268,48 @@ func checkAfter(lines []Line, a, b *regexp.Regexp) *violation {
 	return nil
 }
 
+// prepareLead: LEAD A N B, at least N lines matching A come before the
+// first line matching B. As `sometimes lead`, it says that tasks overlap
+// (a second one starts before the first ends) without asking all of them
+// to overlap at once, which a busy machine that starts processes slowly
+// can deny in every run.
+func prepareLead(c *call) (func(*state) error, error) {
+	a, err := c.regexp(c.args[0])
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.count(c.args[1])
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.regexp(c.args[2])
+	if err != nil {
+		return nil, err
+	}
+	desc := i18n.M("%s come before the first line matching `%s`", i18n.Plural(n, "%d line matching `%s`", "%d lines matching `%s`", a), b)
+	return func(s *state) error {
+		return s.judge(c, desc, false, func(r *Run) (*violation, error) {
+			return checkLead(s.linesOf(c, r), a, n, b), nil
+		})
+	}, nil
+}
+
+func checkLead(lines []Line, a *regexp.Regexp, n int, b *regexp.Regexp) *violation {
+	var seen []Line
+	for _, l := range lines {
+		if b.MatchString(l.Text) {
+			if len(seen) >= n {
+				return nil
+			}
+			return violate(i18n.M("line %d `%s` comes after only %s; want %d before it", l.N, l.Text, i18n.Plural(len(seen), "%d line matching `%s`", "%d lines matching `%s`", a), n), append([]Line{l}, seen...)...)
+		}
+		if a.MatchString(l.Text) {
+			seen = append(seen, l)
+		}
+	}
+	return violate(i18n.M("no line matches `%s`", b))
+}
+
 func multiset(ls []Line, ms [][]string) (map[string]int, map[string]Line) {
 	count := map[string]int{}
 	where := map[string]Line{}

@@ -54,6 +54,7 @@ func init() {
 	commands = []*command{
 		{name: "absent", args: "REGEXP", summary: "no line matches REGEXP", opts: lineOpts, min: 1, max: 1, check: true, prepare: prepareAbsent},
 		{name: "after", args: "A B", summary: "a line matches B, and every such line comes after all lines matching A", opts: lineOpts, min: 2, max: 2, check: true, prepare: prepareAfter},
+		{name: "lead", args: "A N B", summary: "at least N lines matching A come before the first line matching B: with sometimes, that tasks overlap (a second starts before the first ends)", opts: lineOpts, min: 3, max: 3, check: true, prepare: prepareLead},
 		{name: "before", args: "A B", summary: "each line matching A is followed by a line matching B (A's captures replace $1, ${name} in B), and the first such B line comes after the first such A line", opts: lineOpts, min: 2, max: 2, check: true, prepare: prepareBefore},
 		{name: "compare", args: "REGEXP OP NUMBER", summary: "every value captured by REGEXP is a number that compares to NUMBER by OP", opts: lineOpts, min: 3, max: 3, check: true, prepare: prepareCompare},
 		{name: "count", args: "REGEXP OP N", summary: "the number of lines matching REGEXP compares to N by OP", opts: lineOpts, min: 3, max: 3, check: true, prepare: prepareCount},

@@ -14,6 +14,8 @@ var zh = map[string]string{
 
 	// Counts.
 	"%d `%s` event":             "%[1]d 个 `%[2]s` 事件",
+	"%d line matching `%s`":     "%[1]d 行匹配 `%[2]s`",
+	"%d lines matching `%s`":    "%[1]d 行匹配 `%[2]s`",
 	"%d `%s` events":            "%[1]d 个 `%[2]s` 事件",
 	"%d distinct value matches": "有 %d 个不同的值匹配",
 	"%d distinct values match":  "有 %d 个不同的值匹配",
@@ -220,6 +222,8 @@ var zh = map[string]string{
 	"line %d `%s` was printed before %s: `%s`":                   "第 %d 行 `%s` 打印于 %s 的 `%s` 之前",
 	"once its clients are gone, the server's processes together hold %s %d of their connections": "客户端都离开之后，服务端的所有进程合起来持有它们的连接%s %d 个",
 	"the server's processes still hold %s after every client closed its end; want %s %d":         "每个客户端都关闭了自己那一端之后，服务端的进程仍持有%s；应为%s %d 个",
+	"%s come before the first line matching `%s`":                                                "第一行匹配 `%[2]s` 的行之前有 %[1]s",
+	"line %d `%s` comes after only %s; want %d before it":                                        "第 %d 行 `%s` 之前只有 %s；应至少有 %d 行",
 	"%s come before the first `%s` event":                                                        "第一个 `%[2]s` 事件之前有 %[1]s",
 	"%s: `%s` comes after only %s; want %d before it":                                            "%s 的 `%s` 之前只有 %s；应有 %d 个",
 	"no loop that calls %s waits in %s":                                                          "调用 %s 的循环不在 %s 里等待",
