@@ -1,6 +1,6 @@
 # Python original of exercises/01-start-target: way one, a target function.
 # Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/01-start-target.py' ./exercises/01-start-target
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/01-start-target/original.py' ./exercises/01-start-target
 import os
 import random
 import time

@@ -1,6 +1,6 @@
 # Python original of exercises/02-start-runner: way two, a Process subclass.
 # Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/02-start-runner.py' ./exercises/02-start-runner
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/02-start-runner/original.py' ./exercises/02-start-runner
 import os
 import random
 import time

@@ -1,7 +1,7 @@
 # Python original of exercises/03-count-processes: two processes made each
 # way, and every process reports its pid and its parent's.
 # Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/03-count-processes.py' ./exercises/03-count-processes
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/03-count-processes/original.py' ./exercises/03-count-processes
 import os
 from multiprocessing import Process
 

@@ -1,7 +1,7 @@
 # Python original of exercises/04-start-vs-run: run() is a plain call,
 # start() makes a new process, and only once.
 # Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/04-start-vs-run.py' ./exercises/04-start-vs-run
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/04-start-vs-run/original.py' ./exercises/04-start-vs-run
 import os
 from multiprocessing import Process, current_process
 

@@ -1,6 +1,6 @@
 # Python original of exercises/09-ticket-booking: ten buyers, three tickets,
 # one Lock. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/09-ticket-booking.py' ./exercises/09-ticket-booking
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/09-ticket-booking/original.py' ./exercises/09-ticket-booking
 import json
 import os
 import random

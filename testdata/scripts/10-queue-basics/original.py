@@ -1,6 +1,6 @@
 # Python original of exercises/10-queue-basics: put and get on a Queue(3),
 # until it is full and until it is empty. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/10-queue-basics.py' ./exercises/10-queue-basics
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/10-queue-basics/original.py' ./exercises/10-queue-basics
 import queue
 import time
 from multiprocessing import Queue

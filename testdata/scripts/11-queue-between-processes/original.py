@@ -1,6 +1,6 @@
 # Python original of exercises/11-queue-between-processes: three children
 # send a message each to their parent through one Queue. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/11-queue-between-processes.py' ./exercises/11-queue-between-processes
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/11-queue-between-processes/original.py' ./exercises/11-queue-between-processes
 import os
 import random
 import time

@@ -1,6 +1,6 @@
 # Python original of exercises/12-producer-consumer: two producers, three
 # consumers, one Queue, and one None sentinel per consumer. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/12-producer-consumer.py' ./exercises/12-producer-consumer
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/12-producer-consumer/original.py' ./exercises/12-producer-consumer
 import os
 import random
 import time

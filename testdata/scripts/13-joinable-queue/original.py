@@ -1,6 +1,6 @@
 # Python original of exercises/13-joinable-queue: daemonic consumers mark each
 # item done, and main waits for the queue. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/13-joinable-queue.py' ./exercises/13-joinable-queue
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/13-joinable-queue/original.py' ./exercises/13-joinable-queue
 import os
 import random
 import time

@@ -1,6 +1,6 @@
 # Python original of exercises/14-pipe: the parent and a child exchange
 # messages over a Pipe; then two children share one end. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/14-pipe.py' ./exercises/14-pipe
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/14-pipe/original.py' ./exercises/14-pipe
 import os
 import random
 import time

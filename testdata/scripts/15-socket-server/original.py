@@ -1,6 +1,6 @@
 # Python original of exercises/15-socket-server: one process per connection.
 # Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/15-socket-server.py' ./exercises/15-socket-server
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/15-socket-server/original.py' ./exercises/15-socket-server
 import os
 import socket
 from multiprocessing import Process

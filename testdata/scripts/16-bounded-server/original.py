@@ -1,7 +1,7 @@
 # Python original of exercises/16-bounded-server: a Pool of two workers
 # serves the clients, one client per task.
 # Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/16-bounded-server.py' ./exercises/16-bounded-server
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/16-bounded-server/original.py' ./exercises/16-bounded-server
 import os
 import socket
 from multiprocessing import Pool

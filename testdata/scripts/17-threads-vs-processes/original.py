@@ -1,6 +1,6 @@
 # Python original of exercises/17-threads-vs-processes: the same counter
 # program in four threads, then in four processes. Grade it with:
-#   go run ./cmd/grade -cmd 'python3 testdata/python/17-threads-vs-processes.py' ./exercises/17-threads-vs-processes
+#   go run ./cmd/grade -cmd 'python3 testdata/scripts/17-threads-vs-processes/original.py' ./exercises/17-threads-vs-processes
 import os
 import threading
 import time
