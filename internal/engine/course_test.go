@@ -110,7 +110,15 @@ func TestCourse(t *testing.T) {
 				if err != nil {
 					t.Skipf("no python3: the Python original %s is not graded", e.Original())
 				}
-				v := grade(t, c, course.Target{Exercise: e}, engine.Params{Cmd: []string{py, root + "/" + e.Original()}, Runs: 4})
+				// Four runs keep the course test quick; a rule that needs
+				// only some run is judged over the grader's default count
+				// when four were not enough, as a learner's grading would be.
+				cmd := []string{py, root + "/" + e.Original()}
+				seed := rand.Uint64() | 1
+				v := grade(t, c, course.Target{Exercise: e}, engine.Params{Cmd: cmd, Runs: 4, Seed: seed})
+				if !v.Passed() {
+					v = grade(t, c, course.Target{Exercise: e}, engine.Params{Cmd: cmd, Seed: seed})
+				}
 				if !v.Passed() {
 					t.Errorf("Grade(python3 %s) = %s; want pass\n%s\nreproduce: %s", e.Original(), v.Status, describe(v), v.Reproduce)
 				}
