@@ -235,47 +235,136 @@ func allBlank(es []ast.Expr) bool {
 	return true
 }
 
-// checkCalls finds, in the function named fn, a call of one of calls (only
-// inside a for or range loop, with inLoop).
-func checkCalls(files []srcFile, fn string, calls []string, inLoop bool) *violation {
+// checkCalls finds, in the function named fn, itself or through a
+// function of the program it calls, a call of one of names: with inLoop,
+// only one inside a for or range loop. A call fn defers or runs with go
+// does not count, since fn does not make it there (for nocall, fn does not
+// wait for it; for noloop, it is not fn's loop).
+func checkCalls(files []srcFile, fn string, names []string, inLoop bool) *violation {
+	funcs := programFuncs(files)
 	return inFunc(files, fn, func(f *srcFile, fd *ast.FuncDecl) *violation {
 		var bad *ast.CallExpr
-		var walk func(n ast.Node, loops int)
-		walk = func(n ast.Node, loops int) {
-			ast.Inspect(n, func(m ast.Node) bool {
-				if bad != nil || m == nil {
-					return false
-				}
-				switch x := m.(type) {
-				case *ast.ForStmt:
-					if m != n {
-						walk(x.Body, loops+1)
+		var in *srcFile
+		if inLoop {
+			// A loop counts in fn and in the functions of the program it
+			// calls, as a helper that accepts forever.
+			seen := map[string]bool{fn: true}
+			var walk func(g *srcFile, n ast.Node, loops int)
+			walk = func(g *srcFile, n ast.Node, loops int) {
+				ast.Inspect(n, func(m ast.Node) bool {
+					if bad != nil || m == nil {
 						return false
 					}
-				case *ast.RangeStmt:
-					if m != n {
-						walk(x.Body, loops+1)
+					switch x := m.(type) {
+					case *ast.ForStmt:
+						if m != n {
+							walk(g, x.Body, loops+1)
+							return false
+						}
+					case *ast.RangeStmt:
+						if m != n {
+							walk(g, x.Body, loops+1)
+							return false
+						}
+					case *ast.GoStmt, *ast.DeferStmt:
 						return false
+					case *ast.CallExpr:
+						if slices.Contains(names, calleeName(x)) && loops > 0 {
+							bad, in = x, g
+						}
+						if id, ok := x.Fun.(*ast.Ident); ok && !seen[id.Name] {
+							if h, ok := funcs[id.Name]; ok {
+								seen[id.Name] = true
+								walk(h.f, h.fd.Body, loops)
+							}
+						}
 					}
-				case *ast.CallExpr:
-					if slices.Contains(calls, calleeName(x)) && (!inLoop || loops > 0) {
-						bad = x
-					}
+					return true
+				})
+			}
+			walk(f, fd.Body, 0)
+		} else {
+			funcs.walk(fd.Body, f, map[string]bool{fn: true}, calls(func(g *srcFile, c *ast.CallExpr) bool {
+				if slices.Contains(names, calleeName(c)) {
+					bad, in = c, g
 				}
-				return true
-			})
+				return bad == nil
+			}))
 		}
-		walk(fd.Body, 0)
 		if bad == nil {
 			return nil
 		}
-		l := f.at(bad)
-		why := i18n.M("%s:%d: %s calls %s", f.path, l.N, fn, calleeName(bad))
+		l := in.at(bad)
+		why := i18n.M("%s:%d: %s calls %s", in.path, l.N, fn, calleeName(bad))
 		if inLoop {
-			why = i18n.M("%s:%d: %s calls %s in a loop", f.path, l.N, fn, calleeName(bad))
+			why = i18n.M("%s:%d: %s calls %s in a loop", in.path, l.N, fn, calleeName(bad))
 		}
-		return &violation{why: why, lines: []Line{l}, file: f.path}
+		return &violation{why: why, lines: []Line{l}, file: in.path}
 	})
+}
+
+// progFunc is one of the program's own functions.
+type progFunc struct {
+	f  *srcFile
+	fd *ast.FuncDecl
+}
+
+// progFuncs are the program's top-level functions (not methods), by name.
+type progFuncs map[string]progFunc
+
+func programFuncs(files []srcFile) progFuncs {
+	funcs := progFuncs{}
+	for i := range files {
+		for _, d := range files[i].file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Body != nil {
+				funcs[fd.Name.Name] = progFunc{&files[i], fd}
+			}
+		}
+	}
+	return funcs
+}
+
+// walk visits the nodes of n, in f, that run when n runs: a statement run
+// by go or defer is skipped, and so is a function literal, unless it is
+// called on the spot (one handed to wg.Go or kept for later runs
+// elsewhere); unless seen is nil, a call of one of the program's functions
+// is followed into its body, once per function. It stops when visit
+// returns false, and returns false then.
+func (funcs progFuncs) walk(n ast.Node, f *srcFile, seen map[string]bool, visit func(f *srcFile, n ast.Node) bool) bool {
+	goOn := true
+	ast.Inspect(n, func(m ast.Node) bool {
+		if !goOn || m == nil {
+			return false
+		}
+		switch m.(type) {
+		case *ast.GoStmt, *ast.DeferStmt, *ast.FuncLit:
+			return false
+		}
+		if goOn = visit(f, m); !goOn {
+			return false
+		}
+		if x, ok := m.(*ast.CallExpr); ok {
+			switch fn := x.Fun.(type) {
+			case *ast.FuncLit:
+				goOn = funcs.walk(fn.Body, f, seen, visit)
+			case *ast.Ident:
+				if g, ok := funcs[fn.Name]; ok && seen != nil && !seen[fn.Name] {
+					seen[fn.Name] = true
+					goOn = funcs.walk(g.fd.Body, g.f, seen, visit)
+				}
+			}
+		}
+		return goOn
+	})
+	return goOn
+}
+
+// calls adapts a visit of calls to walk.
+func calls(visit func(f *srcFile, c *ast.CallExpr) bool) func(f *srcFile, n ast.Node) bool {
+	return func(f *srcFile, n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		return !ok || visit(f, c)
+	}
 }
 
 // inFunc applies check to every function named fn that has a body, and
@@ -297,12 +386,17 @@ func inFunc(files []srcFile, fn string, check func(f *srcFile, fd *ast.FuncDecl)
 }
 
 // checkCallOrder finds, in the function named fn, a use of then (a call
-// or a method value, as p.Start) that comes before every use of first in
-// the source, or a use of then with no use of first at all.
+// or a method value, as p.Start) that comes before every use of first as
+// fn runs, itself or through a function of the program it calls (what it
+// defers or runs with go is not part of that order); or a use of then
+// with no use of first at all.
 func checkCallOrder(files []srcFile, fn, first, then string) *violation {
+	funcs := programFuncs(files)
 	return inFunc(files, fn, func(f *srcFile, fd *ast.FuncDecl) *violation {
 		var a, b ast.Node // the first uses of first and then
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
+		var bf *srcFile   // the file of b
+		aFirst := false   // a was met before b
+		funcs.walk(fd.Body, f, map[string]bool{fn: true}, func(g *srcFile, n ast.Node) bool {
 			name := ""
 			switch x := n.(type) {
 			case *ast.SelectorExpr:
@@ -316,18 +410,19 @@ func checkCallOrder(files []srcFile, fn, first, then string) *violation {
 			case name == first && a == nil:
 				a = n
 			case name == then && b == nil:
-				b = n
+				b, bf = n, g
+				aFirst = a != nil
 			}
-			return true
+			return a == nil || b == nil
 		})
-		if b == nil || a != nil && a.Pos() < b.Pos() {
+		if b == nil || aFirst {
 			return nil
 		}
-		l := f.at(b)
+		l := bf.at(b)
 		if a == nil {
-			return &violation{why: i18n.M("%s:%d: %s uses %s, and never %s", f.path, l.N, fn, then, first), lines: []Line{l}, file: f.path}
+			return &violation{why: i18n.M("%s:%d: %s uses %s, and never %s", bf.path, l.N, fn, then, first), lines: []Line{l}, file: bf.path}
 		}
-		return &violation{why: i18n.M("%s:%d: %s uses %s before any %s", f.path, l.N, fn, then, first), lines: []Line{l}, file: f.path}
+		return &violation{why: i18n.M("%s:%d: %s uses %s before any %s", bf.path, l.N, fn, then, first), lines: []Line{l}, file: bf.path}
 	})
 }
 
@@ -336,50 +431,8 @@ func checkCallOrder(files []srcFile, fn, first, then string) *violation {
 // function of the program that the body calls by name. A call run by go
 // or defer does not count, since it does not hold the loop up: a
 // goroutine that joins each child is no wait of the accept loop.
-func checkLoopCalls(files []srcFile, in string, calls []string) *violation {
-	type fn struct {
-		f  *srcFile
-		fd *ast.FuncDecl
-	}
-	funcs := map[string]fn{}
-	for i := range files {
-		for _, d := range files[i].file.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Body != nil {
-				funcs[fd.Name.Name] = fn{&files[i], fd}
-			}
-		}
-	}
-	// inline walks n as the loop runs it: go and defer statements are
-	// skipped, and a call of one of the program's functions is followed
-	// into its body once.
-	var inline func(n ast.Node, seen map[string]bool, visit func(f *srcFile, c *ast.CallExpr) bool, f *srcFile)
-	inline = func(n ast.Node, seen map[string]bool, visit func(f *srcFile, c *ast.CallExpr) bool, f *srcFile) {
-		stop := false
-		ast.Inspect(n, func(m ast.Node) bool {
-			if stop {
-				return false
-			}
-			switch x := m.(type) {
-			case *ast.GoStmt, *ast.DeferStmt:
-				return false
-			case *ast.CallExpr:
-				if !visit(f, x) {
-					stop = true
-					return false
-				}
-				if id, ok := x.Fun.(*ast.Ident); ok && seen != nil && !seen[id.Name] {
-					if g, ok := funcs[id.Name]; ok {
-						seen[id.Name] = true
-						inline(g.fd.Body, seen, func(f *srcFile, c *ast.CallExpr) bool {
-							stop = !visit(f, c)
-							return !stop
-						}, g.f)
-					}
-				}
-			}
-			return true
-		})
-	}
+func checkLoopCalls(files []srcFile, in string, names []string) *violation {
+	funcs := programFuncs(files)
 	var found *violation
 	for i := range files {
 		f := &files[i]
@@ -397,21 +450,21 @@ func checkLoopCalls(files []srcFile, in string, calls []string) *violation {
 				return true
 			}
 			calls1 := false // the body calls in itself
-			inline(body, nil, func(_ *srcFile, c *ast.CallExpr) bool {
+			funcs.walk(body, f, nil, calls(func(_ *srcFile, c *ast.CallExpr) bool {
 				calls1 = calleeName(c) == in
 				return !calls1
-			}, f)
+			}))
 			if !calls1 {
 				return true
 			}
-			inline(body, map[string]bool{}, func(g *srcFile, c *ast.CallExpr) bool {
-				if !slices.Contains(calls, calleeName(c)) {
+			funcs.walk(body, f, map[string]bool{}, calls(func(g *srcFile, c *ast.CallExpr) bool {
+				if !slices.Contains(names, calleeName(c)) {
 					return true
 				}
 				l := g.at(c)
 				found = &violation{why: i18n.M("%s:%d: %s holds up the loop that calls %s (line %d)", g.path, l.N, calleeName(c), in, f.at(n).N), lines: []Line{l}, file: g.path}
 				return false
-			}, f)
+			}))
 			return found == nil
 		})
 		if found != nil {

@@ -89,11 +89,53 @@ func main() {
 	if v := checkCalls(fs, "serveAll", []string{"Accept"}, true); v == nil || v.lines[0].N != 12 {
 		t.Errorf("noloop serveAll Accept = %+v; want line 12", v)
 	}
+	// noloop follows serveOne into the program's functions: a helper that
+	// accepts in a loop serves forever all the same.
+	helper := parseSrc(t, "package main\n\nfunc serveOne() {\n\tacceptLoop()\n}\n\nfunc acceptLoop() {\n\tfor {\n\t\tln.Accept()\n\t}\n}\n")
+	if v := checkCalls(helper, "serveOne", []string{"Accept"}, true); v == nil || v.lines[0].N != 9 {
+		t.Errorf("noloop serveOne Accept through acceptLoop = %+v; want line 9", v)
+	}
 	if v := checkCalls(fs, "main", []string{"Sleep", "Join"}, false); v == nil || v.lines[0].N != 18 {
 		t.Errorf("nocall main Sleep Join = %+v; want line 18", v)
 	}
 	if v := checkCalls(fs, "main", []string{"Join"}, false); v != nil {
 		t.Errorf("nocall main Join = %q; want none", v.why)
+	}
+	// nocall follows main into the program's functions, but not into what
+	// main defers or runs with go: main does not wait for those there.
+	for _, tc := range []struct {
+		body string
+		line int // 0: no violation
+	}{
+		{"launch()\nfmt.Println()", 14},
+		{"defer settle()\nfmt.Println()", 0},
+		{"go settle()\nfmt.Println()", 0},
+		{"for _, p := range ps {\ndefer p.Join()\n}", 0},
+		{"wg.Go(func() { start() })\nwg.Wait()", 0},
+		{"func() { settle() }()", 17},
+		{"fmt.Println()", 0},
+	} {
+		src := "package main\n\nfunc main() {\n" + tc.body + "\n}\n" + `
+func launch() {
+	start()
+}
+
+func start() {
+	p.Start()
+	time.Sleep(1)
+}
+
+func settle() {
+	p.Join()
+}
+`
+		v := checkCalls(parseSrc(t, src), "main", []string{"Sleep", "Join"}, false)
+		switch {
+		case tc.line == 0 && v != nil:
+			t.Errorf("nocall main Sleep Join on %q = %q; want no violation", tc.body, v.why)
+		case tc.line != 0 && (v == nil || v.lines[0].N != tc.line):
+			t.Errorf("nocall main Sleep Join on %q = %+v; want a violation at line %d", tc.body, v, tc.line)
+		}
 	}
 }
 
@@ -107,8 +149,12 @@ func TestSourceBefore(t *testing.T) {
 		{"p.Start()\np.Run()", 4},
 		{"p.Start()", 4},
 		{"fmt.Println()", 0},
+		// through a function of the program, in the order main runs them
+		{"launch(p)\np.Run()\np.Start()", 10},
+		{"p.Run()\nlaunch(p)", 0},
+		{"go p.Run()\np.Start()", 5},
 	} {
-		src := "package main\n\nfunc main() {\n" + tc.body + "\n}\n"
+		src := "package main\n\nfunc main() {\n" + tc.body + "\n}\n\nfunc launch(p *mp.Process) {\n\tp.Start()\n}\n"
 		v := checkCallOrder(parseSrc(t, src), "main", "Run", "Start")
 		switch {
 		case tc.line == 0 && v != nil:

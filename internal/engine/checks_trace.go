@@ -83,6 +83,9 @@ func prepareTrace(c *call) (func(*state) error, error) {
 	case a[0] == "mutex" && len(a) == 1:
 		desc = i18n.M("no two processes hold one lock at once")
 		check = func(r *Run) *violation { return checkTraceMutex(r.Events) }
+	case a[0] == "interleave" && len(a) == 1:
+		desc = i18n.M("processes take turns with a lock for each update, not for all their work: one takes it between another's first and last hold")
+		check = func(r *Run) *violation { return checkTraceInterleave(r.Events) }
 	case a[0] == "noorphans" && len(a) == 1:
 		desc, cause = i18n.M("every child is joined and no process outlives the program"), true
 		check = checkNoOrphans
@@ -129,7 +132,7 @@ func prepareTrace(c *call) (func(*state) error, error) {
 			desc = i18n.M("every `%s` event is followed by a `%s` event with the same %s", x, y, key)
 		}
 		check = func(r *Run) *violation { return checkTraceBefore(r.Events, x, y, key, until) }
-	case a[0] == "lead" && len(a) == 4:
+	case (a[0] == "lead" || a[0] == "ahead") && len(a) == 4:
 		x, err := c.selector(a[1])
 		if err != nil {
 			return nil, err
@@ -142,8 +145,12 @@ func prepareTrace(c *call) (func(*state) error, error) {
 		if err != nil {
 			return nil, err
 		}
+		ahead := a[0] == "ahead"
 		desc = i18n.M("%s come before the first `%s` event", i18n.Plural(n, "%d `%s` event", "%d `%s` events", x), y)
-		check = func(r *Run) *violation { return checkTraceLead(r.Events, x, n, y) }
+		if ahead {
+			desc = i18n.M("%s come before any `%s` event, if there is one", i18n.Plural(n, "%d `%s` event", "%d `%s` events", x), y)
+		}
+		check = func(r *Run) *violation { return checkTraceLead(r.Events, x, n, y, ahead) }
 	case a[0] == "printed" && len(a) == 3:
 		x, err := c.selector(a[1])
 		if err != nil {
@@ -290,6 +297,46 @@ func checkTraceMutex(events []mptrace.Event) *violation {
 	return nil
 }
 
+// checkTraceInterleave: some process acquires a lock between another
+// process's first acquire of it and its last release, so their holds
+// alternate. A process that holds the lock across all its work (taken
+// before its loop, or by a deferred release in the loop) makes the others
+// wait until it is done: no mutex rule breaks, but they no longer work at
+// the same time.
+func checkTraceInterleave(events []mptrace.Event) *violation {
+	type span struct{ first, last int }
+	spans := map[string]map[int]*span{} // lock -> pid -> its first acquire, last release
+	for i := range events {
+		e := &events[i]
+		id := e.Attr("lock")
+		if id == "" || e.Attr(mptrace.AttrOK) == "false" {
+			continue
+		}
+		if spans[id] == nil {
+			spans[id] = map[int]*span{}
+		}
+		sp := spans[id][e.Pid]
+		switch {
+		case e.Kind == mptrace.Acquire && sp == nil:
+			spans[id][e.Pid] = &span{first: i, last: -1}
+		case e.Kind == mptrace.Release && sp != nil:
+			sp.last = i
+		}
+	}
+	for i := range events {
+		e := &events[i]
+		if e.Kind != mptrace.Acquire || e.Attr(mptrace.AttrOK) == "false" {
+			continue
+		}
+		for pid, sp := range spans[e.Attr("lock")] {
+			if pid != e.Pid && sp.first < i && i < sp.last {
+				return nil
+			}
+		}
+	}
+	return violate(i18n.M("no process took a lock between another's first and last hold of it: each held it for all its work in turn"))
+}
+
 // checkNoOrphans reports whether every started child was reaped and no
 // process wrote to the trace after the main process ended.
 func checkNoOrphans(r *Run) *violation {
@@ -316,12 +363,30 @@ func checkNoOrphans(r *Run) *violation {
 	for _, i := range started {
 		left = append(left, i)
 	}
-	if len(left) == 0 {
-		return nil
+	if len(left) > 0 {
+		slices.Sort(left)
+		e := &events[left[0]]
+		return violate(i18n.M("%s started %s (pid %s) but never joined it", who(e), e.Attr("name"), e.Attr("child")), eventLine(events, left[0]))
 	}
-	slices.Sort(left)
-	e := &events[left[0]]
-	return violate(i18n.M("%s started %s (pid %s) but never joined it", who(e), e.Attr("name"), e.Attr("child")), eventLine(events, left[0]))
+	if mainEnd >= 0 {
+		return nil // mp.Finish joined whatever was still running
+	}
+	// The main process ended without mp.Finish: a child counts as joined
+	// only if the program joined it itself. Reaped is not joined: mp reaps
+	// a child that ends while main sleeps, which is how a program that
+	// sleeps instead of joining would pass.
+	joined := map[string]bool{}
+	for i := range events {
+		if e := &events[i]; e.Kind == mptrace.Join && e.Attr("exited") == "true" {
+			joined[e.Attr("child")] = true
+		}
+	}
+	for i := range events {
+		if e := &events[i]; e.Kind == mptrace.Start && e.Name == "MainProcess" && !joined[e.Attr("child")] {
+			return violate(i18n.M("%s started %s (pid %s) and ended without joining it: neither a Join nor mp.Finish waited for it", who(e), e.Attr("name"), e.Attr("child")), eventLine(events, i))
+		}
+	}
+	return nil
 }
 
 func checkTraceCount(events []mptrace.Event, sel selector, op Op, n int) *violation {
@@ -396,7 +461,10 @@ func checkTraceBefore(events []mptrace.Event, x, y selector, key string, until *
 // checkTraceLead: at least n x events come before the first y event, as
 // the parent's four gets before its first join, whatever events of the
 // same kinds follow later.
-func checkTraceLead(events []mptrace.Event, x selector, n int, y selector) *violation {
+// With none, a trace without y events holds: ahead, as the parent's
+// gets before any IsAlive that saw a child ended, in a program that may
+// never ask.
+func checkTraceLead(events []mptrace.Event, x selector, n int, y selector, none bool) *violation {
 	seen := 0
 	for i := range events {
 		if y.match(&events[i]) {
@@ -408,6 +476,9 @@ func checkTraceLead(events []mptrace.Event, x selector, n int, y selector) *viol
 		if x.match(&events[i]) {
 			seen++
 		}
+	}
+	if none {
+		return nil
 	}
 	return violate(i18n.M("the trace has no `%s` event", y))
 }

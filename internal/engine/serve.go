@@ -56,15 +56,26 @@ func prepareServe(c *call) (func(*state) error, error) {
 			return nil, c.errorf("-k %q is not a number of clients from 1 to 64", v)
 		}
 	}
+	together := c.has("-together")
+	if together && hold <= 0 {
+		return nil, c.errorf("-together needs -hold D, the longest a client waits for the others' first replies")
+	}
 	lines := c.args
 	return func(s *state) error {
 		g := s.g
 		g.nrun++
 		limit := g.limit(d)
 		s.served = true
+		h := holding{d: hold}
+		if together {
+			// Only a server that does not serve the clients side by side
+			// makes them wait this long; a busy machine, which starts the
+			// server's processes slowly, gets longer.
+			h = holding{d: time.Duration(float64(hold) * loadFactor()), together: true}
+		}
 		var startErr error
 		s.runs = g.runAll(func(i int) (*Run, bool) {
-			r, err := s.serveOnce(i, k, hold, limit, lines)
+			r, err := s.serveOnce(i, k, h, limit, lines)
 			if err != nil {
 				startErr = err
 				return nil, true
@@ -98,7 +109,7 @@ func prepareServe(c *call) (func(*state) error, error) {
 // serveOnce starts the server on a free loopback port, waits until it
 // listens, lets k clients talk to it at once, stops it and checks that
 // nothing listens on the port any more.
-func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (*Run, error) {
+func (s *state) serveOnce(i, k int, hold holding, limit time.Duration, lines []string) (*Run, error) {
 	g := s.g
 	port, release, err := freePort()
 	if err != nil {
@@ -127,13 +138,16 @@ func (s *state) serveOnce(i, k int, hold, limit time.Duration, lines []string) (
 			conns[c] = Conn{Client: c, Err: fmt.Sprintf("cannot connect: nothing listened on 127.0.0.1:%d", port)}
 		}
 	} else {
-		var wg sync.WaitGroup
+		var wg, replied sync.WaitGroup
 		deadline := t0.Add(limit)
+		all := make(chan struct{})
+		replied.Add(k)
+		go func() { replied.Wait(); close(all) }()
 		for c := range conns {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				conns[c] = client(c, port, lines, hold, t0, deadline)
+				conns[c] = client(c, port, lines, hold, all, sync.OnceFunc(replied.Done), t0, deadline)
 			}()
 		}
 		wg.Wait()
@@ -298,10 +312,21 @@ func listening(port int) bool {
 	return false
 }
 
+// holding says how long a client keeps its connection open after its
+// first reply: d; or, together, until every client has had its first
+// reply, d at most.
+type holding struct {
+	d        time.Duration
+	together bool
+}
+
 // client connects, sends each line ({i} replaced by the client number),
-// reads one reply line to each, holding the connection open for hold after
-// the first reply, then closes.
-func client(c, port int, lines []string, hold time.Duration, t0, deadline time.Time) (cn Conn) {
+// reads one reply line to each, holding the connection open after the
+// first reply as hold says, then closes. It calls replied once, when it
+// has its first reply or cannot have one; all is closed once every client
+// has called it.
+func client(c, port int, lines []string, hold holding, all <-chan struct{}, replied func(), t0, deadline time.Time) (cn Conn) {
+	defer replied()
 	cn.Client = c
 	conn, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Until(deadline))
 	if err != nil {
@@ -332,7 +357,17 @@ func client(c, port int, lines []string, hold time.Duration, t0, deadline time.T
 		cn.Replies = append(cn.Replies, strings.TrimRight(reply, "\r\n"))
 		if i == 0 {
 			cn.First = time.Since(t0)
-			time.Sleep(hold)
+			replied()
+			if !hold.together {
+				time.Sleep(hold.d)
+				continue
+			}
+			t := time.NewTimer(hold.d)
+			select {
+			case <-all:
+			case <-t.C:
+			}
+			t.Stop()
 		}
 	}
 	return cn
