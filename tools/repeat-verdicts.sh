@@ -13,7 +13,8 @@
 # grading appends "expect|ARGS|exit code|seconds|load" to LOG. A grading is
 # wrong when a "pass" program's grading exits with anything but 0, or a
 # "fail" program's with anything but 1 (a failed exercise): exit code 2, a
-# grading that could not run, is wrong either way. The summary at the end reads LOG, so a run
+# grading that could not run, is wrong either way. A wrong verdict's output
+# is kept in LOG.wrong/. The summary at the end reads LOG, so a run
 # can be resumed or several runs joined. It exits with 1 if any verdict
 # was wrong.
 set -u
@@ -26,12 +27,20 @@ targets=$(abs "$1") n=$2 log=$(abs "$3")
 case $G in */*) G=$(abs "$G") ;; esac
 cd "$(dirname "$0")/.." || exit 2
 one() {
-	local expect=${1%%|*} args=${1#*|} s e rc
+	local expect=${1%%|*} args=${1#*|} s e rc out
+	out=$(mktemp)
 	s=$EPOCHREALTIME
 	# shellcheck disable=SC2086
-	"$G" $args >/dev/null 2>&1
+	"$G" $args >"$out" 2>&1
 	rc=$?
 	e=$EPOCHREALTIME
+	# A wrong verdict keeps what the grader said, to tell which rule broke.
+	if [ "$rc" != "$([ "$expect" = pass ] && echo 0 || echo 1)" ]; then
+		mkdir -p "$log.wrong"
+		mv "$out" "$log.wrong/$(date +%H%M%S)-$$-$RANDOM.txt"
+	else
+		rm -f "$out"
+	fi
 	awk -v e="$e" -v s="$s" -v x="$expect|$args|$rc" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
 		'BEGIN { printf "%s|%.2f|%s\n", x, e - s, l }' >>"$log"
 }
