@@ -172,9 +172,107 @@ func (f *srcFile) at(n ast.Node) Line {
 // checkErrorsUsed finds a call of one of calls whose result is dropped: a
 // call standing alone, run by go or defer, or assigned only to _.
 func checkErrorsUsed(files []srcFile, calls []string) *violation {
-	return checkDropped(files, calls, false, func(path string, n int, name string) i18n.Msg {
+	if v := checkDropped(files, calls, false, func(path string, n int, name string) i18n.Msg {
 		return i18n.M("%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)", path, n, name)
+	}); v != nil {
+		return v
+	}
+	return checkErrorsUnread(files, calls)
+}
+
+// checkErrorsUnread finds an error of one of calls kept in a variable that
+// nothing reads before it is lost: never read again in its function, or,
+// kept inside a loop, not read before the loop goes round and the next
+// call overwrites it (a check after the loop sees only the last call's).
+// A variable is read where its name appears other than as the target of
+// an assignment.
+func checkErrorsUnread(files []srcFile, calls []string) *violation {
+	for i := range files {
+		f := &files[i]
+		var found *violation
+		var stack []ast.Node
+		ast.Inspect(f.file, func(n ast.Node) bool {
+			if found != nil {
+				return false
+			}
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			stack = append(stack, n)
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Rhs) != 1 || len(as.Lhs) == 0 {
+				return true
+			}
+			call, ok := as.Rhs[0].(*ast.CallExpr)
+			id, _ := as.Lhs[len(as.Lhs)-1].(*ast.Ident)
+			if !ok || id == nil || id.Name == "_" || !slices.Contains(calls, calleeName(call)) {
+				return true
+			}
+			scope, cond, inLoop := readScope(stack)
+			if scope == nil || readAfter(scope, id.Name, as.End()) || cond != nil && readAfter(cond, id.Name, token.NoPos) {
+				return true
+			}
+			l := f.at(as)
+			why := i18n.M("%s:%d: the error %s returns is kept in %s, but nothing reads it; check it right after the call", f.path, l.N, calleeName(call), id.Name)
+			if inLoop {
+				why = i18n.M("%s:%d: the error %s returns is kept in %s, and the next time round the loop overwrites it unread; check it inside the loop", f.path, l.N, calleeName(call), id.Name)
+			}
+			found = &violation{why: why, lines: []Line{l}, file: f.path}
+			return false
+		})
+		if found != nil {
+			return found
+		}
+	}
+	return nil
+}
+
+// readScope returns where a variable assigned at the top of stack must be
+// read: the body of the innermost loop around it (or that loop's
+// condition, which runs before the next time round), else of its
+// function.
+func readScope(stack []ast.Node) (scope, cond ast.Node, inLoop bool) {
+	for i := len(stack) - 2; i >= 0; i-- {
+		switch x := stack[i].(type) {
+		case *ast.ForStmt:
+			if x.Cond != nil {
+				cond = x.Cond
+			}
+			return x.Body, cond, true
+		case *ast.RangeStmt:
+			return x.Body, nil, true
+		case *ast.FuncDecl:
+			return x.Body, nil, false
+		case *ast.FuncLit:
+			return x.Body, nil, false
+		}
+	}
+	return nil, nil, false
+}
+
+// readAfter reports whether name is read in scope after pos: it appears
+// other than as the target of an assignment.
+func readAfter(scope ast.Node, name string, pos token.Pos) bool {
+	targets := map[*ast.Ident]bool{}
+	read := false
+	ast.Inspect(scope, func(n ast.Node) bool {
+		if read {
+			return false
+		}
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			for _, l := range x.Lhs {
+				if id, ok := l.(*ast.Ident); ok {
+					targets[id] = true
+				}
+			}
+		case *ast.Ident:
+			read = x.Name == name && x.Pos() > pos && !targets[x]
+		}
+		return true
 	})
+	return read
 }
 
 // checkResultsUsed finds a call of one of calls whose first result is

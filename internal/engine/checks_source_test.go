@@ -38,6 +38,12 @@ func TestSourceDropped(t *testing.T) {
 		{"errors", "Start", "go p.Start()", 4},
 		{"errors", "Start", "p.Join()", 0},
 		{"errors", "JoinTimeout", "_, err := p.JoinTimeout(d)\n_ = err", 0},
+		// kept in a variable that nothing reads before it is lost
+		{"errors", "Start", "err := p.Start()\nfmt.Println(mp.ErrStartedTwice)", 4},
+		{"errors", "Start", "var err error\nfor _, p := range ps {\nerr = p.Start()\n}\nif err != nil { panic(err) }", 6},
+		{"errors", "Start", "var err error\nfor _, p := range ps {\nif err = p.Start(); err != nil { break }\n}\nif err != nil { panic(err) }", 0},
+		{"errors", "Start", "var err error\nfor i := 0; err == nil && i < len(ps); i++ {\nerr = ps[i].Start()\n}", 0},
+		{"errors", "Start", "var errs []error\nfor _, p := range ps {\nerrs = append(errs, p.Start())\n}\nfmt.Println(errs)", 0},
 		{"results", "JoinTimeout", "if ok, _ := p.JoinTimeout(d); !ok { panic(1) }", 0},
 		{"results", "JoinTimeout", "for ok := false; !ok; { ok, _ = p.JoinTimeout(d) }", 0},
 		{"results", "JoinTimeout", "p.JoinTimeout(d)", 4},

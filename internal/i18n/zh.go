@@ -190,7 +190,9 @@ var zh = map[string]string{
 	"status": "状态",
 	"watch takes at most one exercise, as in `go run ./cmd/grade watch 05`": "watch 最多只能指定一个练习，例如 `go run ./cmd/grade watch 05`",
 	// Checks of the source and of what a server holds.
-	"%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)": "%s:%d：%s 返回的错误被丢掉了；请检查它（if err := ...; err != nil）",
+	"%s:%d: the error %s returns is kept in %s, but nothing reads it; check it right after the call":                             "%s:%d：%s 返回的错误存进了 %s，却没有任何地方读取它；请在调用之后立刻检查",
+	"%s:%d: the error %s returns is kept in %s, and the next time round the loop overwrites it unread; check it inside the loop": "%s:%d：%s 返回的错误存进了 %s，还没被读取就在下一轮循环中被覆盖了；请在循环内检查它",
+	"%s:%d: the error %s returns is thrown away; check it (if err := ...; err != nil)":                                           "%s:%d：%s 返回的错误被丢掉了；请检查它（if err := ...; err != nil）",
 	"source (%s):": "源代码（%s）：",
 	"the server's main process still holds %s after every client closed its end; want %s %d": "每个客户端都关闭了自己那一端之后，服务端主进程仍持有%s；应为%s %d 个",
 	"%s:%d: %s calls %s in a loop": "%s:%d：%s 在循环里调用了 %s",
