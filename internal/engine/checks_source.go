@@ -335,9 +335,10 @@ func allBlank(es []ast.Expr) bool {
 
 // checkCalls finds, in the function named fn, itself or through a
 // function of the program it calls, a call of one of names: with inLoop,
-// only one inside a for or range loop. A call fn defers or runs with go
-// does not count, since fn does not make it there (for nocall, fn does not
-// wait for it; for noloop, it is not fn's loop).
+// only one inside a for or range loop, wherever that loop runs (a
+// goroutine fn starts that accepts in a loop still serves forever in fn's
+// process). Without, a call fn defers, runs with go or hands on in a
+// function literal does not count: fn does not wait for it there.
 func checkCalls(files []srcFile, fn string, names []string, inLoop bool) *violation {
 	funcs := programFuncs(files)
 	return inFunc(files, fn, func(f *srcFile, fd *ast.FuncDecl) *violation {
@@ -364,8 +365,6 @@ func checkCalls(files []srcFile, fn string, names []string, inLoop bool) *violat
 							walk(g, x.Body, loops+1)
 							return false
 						}
-					case *ast.GoStmt, *ast.DeferStmt:
-						return false
 					case *ast.CallExpr:
 						if slices.Contains(names, calleeName(x)) && loops > 0 {
 							bad, in = x, g

@@ -101,6 +101,10 @@ func main() {
 	if v := checkCalls(helper, "serveOne", []string{"Accept"}, true); v == nil || v.lines[0].N != 9 {
 		t.Errorf("noloop serveOne Accept through acceptLoop = %+v; want line 9", v)
 	}
+	inGoroutine := parseSrc(t, "package main\n\nfunc serveOne() {\n\tgo func() {\n\t\tfor {\n\t\t\tln.Accept()\n\t\t}\n\t}()\n}\n")
+	if v := checkCalls(inGoroutine, "serveOne", []string{"Accept"}, true); v == nil || v.lines[0].N != 6 {
+		t.Errorf("noloop serveOne Accept in a goroutine's loop = %+v; want line 6", v)
+	}
 	if v := checkCalls(fs, "main", []string{"Sleep", "Join"}, false); v == nil || v.lines[0].N != 18 {
 		t.Errorf("nocall main Sleep Join = %+v; want line 18", v)
 	}
